@@ -1,0 +1,115 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import cors from '@fastify/cors';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance } from 'fastify';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import type { AppConfig } from './infra/config/config.js';
+import type { DatabaseHandle } from './infra/db/database.js';
+import { registerErrorHandlers } from './infra/http/error-handler.js';
+import { installDrfMessages } from './infra/http/zod-messages.js';
+import { loggerOptions } from './infra/logging/logger.js';
+import { healthRoutes } from './modules/health/routes.js';
+import { InteractionsRepository } from './modules/interactions/repository.js';
+import { interactionsRoutes } from './modules/interactions/routes.js';
+import { InteractionsService } from './modules/interactions/service.js';
+import { NotesRepository } from './modules/notes/repository.js';
+import { notesRoutes } from './modules/notes/routes.js';
+import { NotesService } from './modules/notes/service.js';
+import { RelationshipsRepository } from './modules/relationships/repository.js';
+import { relationshipsRoutes } from './modules/relationships/routes.js';
+import { RelationshipsService } from './modules/relationships/service.js';
+import { SignaturesRepository } from './modules/signatures/repository.js';
+import { signaturesRoutes } from './modules/signatures/routes.js';
+import { SignaturesService } from './modules/signatures/service.js';
+import { registerAuthHook } from './modules/users/auth-hook.js';
+import { LoginThrottle } from './modules/users/login-throttle.js';
+import { UsersRepository } from './modules/users/repository.js';
+import { usersRoutes } from './modules/users/routes.js';
+import { UsersService } from './modules/users/service.js';
+
+export const VERSION: string = JSON.parse(
+  readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
+).version;
+
+export type AppDeps = { config: AppConfig; database: DatabaseHandle };
+
+/** Everything the HTTP layer and the CLI need: repositories wired into services. */
+export function createServices({ config, database }: AppDeps) {
+  const db = database.db;
+  const relationshipsRepo = new RelationshipsRepository(db);
+  const interactionsRepo = new InteractionsRepository(db);
+  return {
+    users: new UsersService(new UsersRepository(db), new LoginThrottle(config.login)),
+    relationships: new RelationshipsService(relationshipsRepo),
+    interactions: new InteractionsService(interactionsRepo, relationshipsRepo),
+    notes: new NotesService(new NotesRepository(db), relationshipsRepo, interactionsRepo),
+    signatures: new SignaturesService(new SignaturesRepository(db), relationshipsRepo),
+  };
+}
+export type Services = ReturnType<typeof createServices>;
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { config, database } = deps;
+  installDrfMessages();
+  const services = createServices(deps);
+
+  const app = Fastify({
+    logger: loggerOptions(config),
+    routerOptions: { ignoreTrailingSlash: true },
+    bodyLimit: config.bodyLimitBytes,
+    trustProxy: config.trustProxy,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  registerErrorHandlers(app);
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  await app.register(cors, { origin: config.corsOrigins.length > 0 ? config.corsOrigins : false });
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'Rapport API',
+        version: VERSION,
+        description: 'Relationship CRM: people, calls and notes.',
+      },
+      components: {
+        securitySchemes: {
+          token: { type: 'apiKey', in: 'header', name: 'Authorization', description: 'Token <key>' },
+        },
+      },
+      security: [{ token: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/api/docs' });
+  app.get('/api/schema/', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
+
+  registerAuthHook(app, services.users);
+
+  await app.register(healthRoutes, { prefix: '/api/health', database, version: VERSION });
+  await app.register(usersRoutes, { prefix: '/api/auth/users', users: services.users });
+  await app.register(relationshipsRoutes, {
+    prefix: '/api/relationships',
+    relationships: services.relationships,
+    notes: services.notes,
+  });
+  await app.register(interactionsRoutes, {
+    prefix: '/api/interactions',
+    interactions: services.interactions,
+  });
+  await app.register(notesRoutes, { prefix: '/api/notes', notes: services.notes });
+  await app.register(signaturesRoutes, { prefix: '/api/signatures', signatures: services.signatures });
+  return app;
+}

@@ -1,0 +1,95 @@
+#!/usr/bin/env node
+import { stdin as input, stdout as output } from 'node:process';
+import { createInterface } from 'node:readline/promises';
+import { Command } from 'commander';
+import 'dotenv/config';
+import { createServices, VERSION } from './app.js';
+import { ConfigError, loadConfig } from './infra/config/config.js';
+import { DataDirLockedError } from './infra/db/data-dir-lock.js';
+import { ApiError } from './infra/http/errors.js';
+import { installDrfMessages } from './infra/http/zod-messages.js';
+import { openConfiguredDatabase, startServer } from './server.js';
+
+async function prompt(question: string, hidden = false): Promise<string> {
+  const rl = createInterface({ input, output, terminal: true });
+  if (hidden) {
+    // Echo nothing while the password is typed.
+    (rl as unknown as { _writeToOutput: (s: string) => void })._writeToOutput = (s: string) => {
+      if (s.startsWith(question)) output.write(question);
+    };
+  }
+  try {
+    const answer = await rl.question(question);
+    if (hidden) output.write('\n');
+    return answer;
+  } finally {
+    rl.close();
+  }
+}
+
+const program = new Command()
+  .name('rapport')
+  .description('Rapport: a self-hosted relationship CRM backend')
+  .version(VERSION);
+
+program
+  .command('serve')
+  .description('run the HTTP API (migrates the database first)')
+  .action(async () => {
+    await startServer(loadConfig());
+  });
+
+program
+  .command('migrate')
+  .description('apply pending database migrations and exit')
+  .action(async () => {
+    const database = await openConfiguredDatabase(loadConfig());
+    await database.close();
+    console.log('Database is up to date.');
+  });
+
+program
+  .command('createuser')
+  .alias('createsuperuser')
+  .description('create a user (interactive unless --username and --password are given)')
+  .option('--username <name>')
+  .option('--email <email>', 'email address', '')
+  .option('--password <password>', 'password (prefer the prompt: arguments show in `ps`)')
+  .option('--staff', 'give the user the admin pages', false)
+  .action(async (options: { username?: string; email: string; password?: string; staff: boolean }) => {
+    installDrfMessages();
+    const username = options.username ?? (await prompt('Username: '));
+    const email = options.email || (options.username ? '' : await prompt('Email address: '));
+    let password = options.password;
+    if (password === undefined) {
+      password = await prompt('Password: ', true);
+      if ((await prompt('Password (again): ', true)) !== password)
+        throw new Error("The two passwords didn't match.");
+    }
+    const config = loadConfig();
+    const database = await openConfiguredDatabase(config);
+    try {
+      const user = await createServices({ config, database }).users.createUser({
+        username,
+        email,
+        password,
+        isStaff: options.staff,
+      });
+      console.log(`Created ${user.isStaff ? 'staff user' : 'user'} "${user.username}" (id ${user.id}).`);
+    } finally {
+      await database.close();
+    }
+  });
+
+program.parseAsync().catch((error: unknown) => {
+  if (error instanceof ConfigError || error instanceof DataDirLockedError) {
+    console.error(error.message);
+  } else if (error instanceof ApiError) {
+    for (const [field, messages] of Object.entries(error.body)) {
+      console.error(`${field}: ${Array.isArray(messages) ? messages.join(' ') : String(messages)}`);
+    }
+  } else {
+    console.error(error);
+  }
+  process.exit(1);
+});

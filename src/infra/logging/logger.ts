@@ -1,0 +1,26 @@
+import pino, { type Logger, type LoggerOptions } from 'pino';
+import type { AppConfig } from '../config/config.js';
+
+/** Secrets that must never reach a log line, wherever they appear in a logged object. */
+const REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'headers.authorization',
+  '*.password',
+  '*.password_confirm',
+  '*.token',
+];
+
+export function loggerOptions(config: Pick<AppConfig, 'logLevel' | 'prettyLogs'>): LoggerOptions {
+  return {
+    level: config.logLevel,
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    ...(config.prettyLogs ? { transport: { target: 'pino-pretty', options: { colorize: true } } } : {}),
+  };
+}
+
+export function createLogger(config: Pick<AppConfig, 'logLevel' | 'prettyLogs'>): Logger {
+  return pino(loggerOptions(config));
+}
+
+export type { Logger };

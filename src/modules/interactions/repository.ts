@@ -1,0 +1,216 @@
+import { and, asc, desc, eq, gte, inArray, lte, type SQL, sql } from 'drizzle-orm';
+import type { Database } from '../../infra/db/database.js';
+import {
+  identifiedParticipants,
+  interactionParticipants,
+  interactionSegments,
+  interactions,
+  voiceSignatures,
+} from '../../infra/db/schema.js';
+import type { PageRequest } from '../../infra/http/pagination.js';
+import { likePattern } from '../../infra/http/query.js';
+
+export type InteractionRow = typeof interactions.$inferSelect;
+export type InteractionValues = Pick<
+  typeof interactions.$inferInsert,
+  'interactionType' | 'title' | 'occurredAt' | 'durationSeconds' | 'summary' | 'transcription'
+>;
+export type InteractionListItem = Omit<InteractionRow, 'transcription' | 'searchVector'> & {
+  participants: number[];
+};
+export type Segment = {
+  start: number;
+  end: number;
+  text: string;
+  voiceSignatureId: number | null;
+  relationshipId: number | null;
+};
+export type IdentifiedParticipant = typeof identifiedParticipants.$inferSelect;
+export type InteractionDetail = InteractionListItem & {
+  transcription: string;
+  segments: Segment[];
+  identifiedParticipants: IdentifiedParticipant[];
+};
+
+export type InteractionFilter = {
+  interactionType?: InteractionRow['interactionType'] | undefined;
+  participantId?: number | undefined;
+  processingStatus?: InteractionRow['processingStatus'] | undefined;
+  occurredAfter?: Date | undefined;
+  occurredBefore?: Date | undefined;
+  searchTerms: string[];
+};
+
+export const INTERACTION_ORDERING = ['occurred_at', 'created_at'] as const;
+export type InteractionOrdering = { field: (typeof INTERACTION_ORDERING)[number]; desc: boolean }[];
+
+const participantIds = sql<number[]>`array(
+  select ${interactionParticipants.relationshipId} from ${interactionParticipants}
+  where ${interactionParticipants.interactionId} = ${interactions.id}
+  order by ${interactionParticipants.relationshipId})`;
+
+/** Every column but the large and internal ones, for lists. */
+const listColumns = {
+  id: interactions.id,
+  userId: interactions.userId,
+  interactionType: interactions.interactionType,
+  title: interactions.title,
+  occurredAt: interactions.occurredAt,
+  durationSeconds: interactions.durationSeconds,
+  summary: interactions.summary,
+  processingStatus: interactions.processingStatus,
+  processingError: interactions.processingError,
+  mediaPath: interactions.mediaPath,
+  mediaFilename: interactions.mediaFilename,
+  mediaContentType: interactions.mediaContentType,
+  mediaSize: interactions.mediaSize,
+  mediaDurationSeconds: interactions.mediaDurationSeconds,
+  createdAt: interactions.createdAt,
+  updatedAt: interactions.updatedAt,
+  participants: participantIds,
+};
+
+/**
+ * One search term: full-text (English stemming, prefix match) over title, summary and
+ * transcription through the GIN index; terms too short for that, or made only of stop words,
+ * fall back to a case-insensitive substring match.
+ */
+function searchCondition(term: string): SQL {
+  const pattern = likePattern(term);
+  const substring = sql`(${interactions.title} ilike ${pattern} or ${interactions.summary} ilike ${pattern} or ${interactions.transcription} ilike ${pattern})`;
+  const words = term.split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+  if (term.length < 3 || words.length === 0) return substring;
+  // Only letters and digits reach to_tsquery, so no user input can break its syntax.
+  const query = sql`to_tsquery('english', ${words.map((w) => `${w}:*`).join(' & ')})`;
+  return sql`(case when numnode(${query}) > 0 then ${interactions.searchVector} @@ ${query} else ${substring} end)`;
+}
+
+export class InteractionsRepository {
+  constructor(private readonly db: Database) {}
+
+  private where(userId: number, filter: InteractionFilter): SQL {
+    const conditions: SQL[] = [eq(interactions.userId, userId)];
+    if (filter.interactionType) conditions.push(eq(interactions.interactionType, filter.interactionType));
+    if (filter.processingStatus) conditions.push(eq(interactions.processingStatus, filter.processingStatus));
+    if (filter.occurredAfter) conditions.push(gte(interactions.occurredAt, filter.occurredAfter));
+    if (filter.occurredBefore) conditions.push(lte(interactions.occurredAt, filter.occurredBefore));
+    if (filter.participantId !== undefined) {
+      conditions.push(
+        sql`exists (select 1 from ${interactionParticipants} where ${interactionParticipants.interactionId} = ${interactions.id} and ${interactionParticipants.relationshipId} = ${filter.participantId})`,
+      );
+    }
+    for (const term of filter.searchTerms) conditions.push(searchCondition(term));
+    return and(...conditions)!;
+  }
+
+  async list(
+    userId: number,
+    filter: InteractionFilter,
+    ordering: InteractionOrdering,
+    page: PageRequest,
+  ): Promise<{ count: number; rows: InteractionListItem[] }> {
+    const where = this.where(userId, filter);
+    const orderBy = ordering.map(({ field, desc: d }) => {
+      const column = field === 'occurred_at' ? interactions.occurredAt : interactions.createdAt;
+      return d ? desc(column) : asc(column);
+    });
+    const [countRows, rows] = await Promise.all([
+      this.db.select({ count: sql<number>`count(*)::int` }).from(interactions).where(where),
+      this.db
+        .select(listColumns)
+        .from(interactions)
+        .where(where)
+        .orderBy(...orderBy, desc(interactions.id))
+        .limit(page.pageSize)
+        .offset(page.offset),
+    ]);
+    return { count: countRows[0]?.count ?? 0, rows };
+  }
+
+  async get(userId: number, id: number): Promise<InteractionDetail | undefined> {
+    const [row] = await this.db
+      .select({ ...listColumns, transcription: interactions.transcription })
+      .from(interactions)
+      .where(and(eq(interactions.userId, userId), eq(interactions.id, id)));
+    if (!row) return undefined;
+    const [segments, identified] = await Promise.all([
+      this.db
+        .select({
+          start: interactionSegments.startSeconds,
+          end: interactionSegments.endSeconds,
+          text: interactionSegments.text,
+          voiceSignatureId: interactionSegments.voiceSignatureId,
+          relationshipId: voiceSignatures.relationshipId,
+        })
+        .from(interactionSegments)
+        .leftJoin(voiceSignatures, eq(voiceSignatures.id, interactionSegments.voiceSignatureId))
+        .where(eq(interactionSegments.interactionId, id))
+        .orderBy(asc(interactionSegments.startSeconds), asc(interactionSegments.id)),
+      this.db
+        .select()
+        .from(identifiedParticipants)
+        .where(eq(identifiedParticipants.interactionId, id))
+        .orderBy(asc(identifiedParticipants.firstSeenAt), asc(identifiedParticipants.id)),
+    ]);
+    return { ...row, segments, identifiedParticipants: identified };
+  }
+
+  async create(userId: number, values: InteractionValues, participants: number[]): Promise<number> {
+    return this.db.transaction(async (tx) => {
+      const [row] = await tx
+        .insert(interactions)
+        .values({ ...values, userId })
+        .returning({ id: interactions.id });
+      const id = row!.id;
+      if (participants.length > 0) {
+        await tx
+          .insert(interactionParticipants)
+          .values(participants.map((relationshipId) => ({ interactionId: id, relationshipId })));
+      }
+      return id;
+    });
+  }
+
+  /** Updates the given columns; `participants`, when given, replaces the whole set. */
+  async update(
+    userId: number,
+    id: number,
+    values: Partial<InteractionValues>,
+    participants: number[] | undefined,
+  ): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      const rows = await tx
+        .update(interactions)
+        .set({ ...values, updatedAt: new Date() })
+        .where(and(eq(interactions.userId, userId), eq(interactions.id, id)))
+        .returning({ id: interactions.id });
+      if (rows.length === 0) return false;
+      if (participants !== undefined) {
+        await tx.delete(interactionParticipants).where(eq(interactionParticipants.interactionId, id));
+        if (participants.length > 0) {
+          await tx
+            .insert(interactionParticipants)
+            .values(participants.map((relationshipId) => ({ interactionId: id, relationshipId })));
+        }
+      }
+      return true;
+    });
+  }
+
+  async delete(userId: number, id: number): Promise<InteractionRow | undefined> {
+    const [row] = await this.db
+      .delete(interactions)
+      .where(and(eq(interactions.userId, userId), eq(interactions.id, id)))
+      .returning();
+    return row;
+  }
+
+  async ownedIds(userId: number, ids: number[]): Promise<Set<number>> {
+    if (ids.length === 0) return new Set();
+    const rows = await this.db
+      .select({ id: interactions.id })
+      .from(interactions)
+      .where(and(eq(interactions.userId, userId), inArray(interactions.id, ids)));
+    return new Set(rows.map((r) => r.id));
+  }
+}

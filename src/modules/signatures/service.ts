@@ -1,0 +1,63 @@
+import { notFound } from '../../infra/http/errors.js';
+import { ReferenceCheck } from '../../infra/http/ownership.js';
+import type { PageRequest } from '../../infra/http/pagination.js';
+import { parseOrdering } from '../../infra/http/query.js';
+import type { RelationshipsRepository } from '../relationships/repository.js';
+import {
+  SIGNATURE_ORDERING,
+  type SignatureKind,
+  type SignatureRow,
+  type SignaturesRepository,
+} from './repository.js';
+import type { SignatureListQuery } from './schemas.js';
+
+export class SignaturesService {
+  constructor(
+    private readonly repo: SignaturesRepository,
+    private readonly relationships: RelationshipsRepository,
+  ) {}
+
+  list(
+    userId: number,
+    kind: SignatureKind,
+    query: Omit<SignatureListQuery, 'page' | 'page_size'>,
+    page: PageRequest,
+  ) {
+    return this.repo.list(
+      userId,
+      kind,
+      { relationshipId: query.relationship, unassigned: query.unassigned },
+      parseOrdering(query.ordering, SIGNATURE_ORDERING, [{ field: 'last_seen_at', desc: true }]),
+      page,
+    );
+  }
+
+  async get(userId: number, kind: SignatureKind, id: number): Promise<SignatureRow> {
+    const row = await this.repo.get(userId, kind, id);
+    if (!row) throw notFound();
+    return row;
+  }
+
+  /** Names an unknown face or voice (merging with the person's existing signature), or unlinks it. */
+  async assign(
+    userId: number,
+    kind: SignatureKind,
+    id: number,
+    relationshipId: number | null,
+  ): Promise<SignatureRow> {
+    await this.get(userId, kind, id);
+    if (relationshipId !== null) {
+      const owned = await this.relationships.ownedIds(userId, [relationshipId]);
+      new ReferenceCheck()
+        .missing('relationship', owned.has(relationshipId) ? [] : [relationshipId])
+        .throwIfAny();
+    }
+    const row = await this.repo.assign(userId, kind, id, relationshipId);
+    if (!row) throw notFound();
+    return row;
+  }
+
+  async delete(userId: number, kind: SignatureKind, id: number): Promise<void> {
+    if (!(await this.repo.delete(userId, kind, id))) throw notFound();
+  }
+}

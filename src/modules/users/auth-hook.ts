@@ -1,0 +1,40 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { unauthorized } from '../../infra/http/errors.js';
+import type { UserRow } from './repository.js';
+import type { UsersService } from './service.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The authenticated user; set on every route that is not `config.public`. */
+    user: UserRow;
+    /** The API key the request was made with. */
+    authToken: string;
+  }
+  interface FastifyContextConfig {
+    /** Route needs no token (register, login, health, docs). */
+    public?: boolean;
+  }
+}
+
+/** `Authorization: Token <key>` as DRF's TokenAuthentication reads it (`Bearer` accepted too). */
+export function tokenFromHeader(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const match = /^(Token|Bearer)\s+(\S+)\s*$/i.exec(header);
+  if (!match) throw unauthorized('Invalid token header. Token string should not contain spaces.');
+  return match[2];
+}
+
+export function registerAuthHook(app: FastifyInstance, users: UsersService): void {
+  app.decorateRequest('user', null as unknown as UserRow);
+  app.decorateRequest('authToken', '');
+  app.addHook('onRequest', async (request: FastifyRequest) => {
+    // Unknown routes fall through to the 404 handler; only API routes need a token, docs excepted.
+    const url = request.routeOptions.url;
+    if (request.routeOptions.config.public || !url?.startsWith('/api/') || url.startsWith('/api/docs'))
+      return;
+    const key = tokenFromHeader(request.headers.authorization);
+    if (!key) throw unauthorized('Authentication credentials were not provided.');
+    request.user = await users.authenticate(key);
+    request.authToken = key;
+  });
+}
