@@ -1,0 +1,40 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/infra/config/config.js';
+
+describe('loadConfig', () => {
+  it('runs with no configuration at all', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({ port: 8000, host: '127.0.0.1', databaseUrl: undefined, logLevel: 'info' });
+    expect(config.dataDir).toBe(path.resolve('./data'));
+  });
+
+  it('treats empty values as unset, as .env files write them', () => {
+    expect(loadConfig({ PORT: '', DATABASE_URL: '' })).toMatchObject({ port: 8000, databaseUrl: undefined });
+  });
+
+  it('keeps the names of the system it replaces: DEBUG turns on debug logs', () => {
+    expect(loadConfig({ DEBUG: 'True' })).toMatchObject({ logLevel: 'debug', prettyLogs: true });
+    expect(loadConfig({ DEBUG: 'true', LOG_LEVEL: 'warn' }).logLevel).toBe('warn');
+  });
+
+  it('names every bad variable', () => {
+    try {
+      loadConfig({ PORT: '70000', DATABASE_URL: 'mysql://x', DEBUG: 'maybe' });
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      const message = (error as Error).message;
+      expect(message).toContain('PORT="70000"');
+      expect(message).toContain('DATABASE_URL="mysql://x"');
+      expect(message).toContain('DEBUG="maybe"');
+    }
+  });
+
+  it('splits CORS origins', () => {
+    expect(loadConfig({ CORS_ORIGINS: 'https://a.example, https://b.example,' }).corsOrigins).toEqual([
+      'https://a.example',
+      'https://b.example',
+    ]);
+  });
+});
