@@ -98,18 +98,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   registerAuthHook(app, services.users);
 
-  await app.register(healthRoutes, { prefix: '/api/health', database, version: VERSION });
-  await app.register(usersRoutes, { prefix: '/api/auth/users', users: services.users });
+  await app.register(healthRoutes, { prefix: '/api/health/', database, version: VERSION });
+  await app.register(usersRoutes, { prefix: '/api/auth/users/', users: services.users });
   await app.register(relationshipsRoutes, {
-    prefix: '/api/relationships',
+    prefix: '/api/relationships/',
     relationships: services.relationships,
     notes: services.notes,
   });
   await app.register(interactionsRoutes, {
-    prefix: '/api/interactions',
+    prefix: '/api/interactions/',
     interactions: services.interactions,
   });
-  await app.register(notesRoutes, { prefix: '/api/notes', notes: services.notes });
-  await app.register(signaturesRoutes, { prefix: '/api/signatures', signatures: services.signatures });
+  await app.register(notesRoutes, { prefix: '/api/notes/', notes: services.notes });
+  await app.register(signaturesRoutes, { prefix: '/api/signatures/', signatures: services.signatures });
   return app;
 }

@@ -34,3 +34,41 @@ describe('relationships happy path', () => {
     expect(list.body.results[0]).toMatchObject({ name: 'Emma', tags: ['x'], last_interaction_at: null });
   });
 });
+
+describe('API documentation', () => {
+  it('serves the OpenAPI document generated from the zod schemas', async () => {
+    const res = await ctx.anonymous.get('/api/schema/');
+    expect(res.status).toBe(200);
+    expect(res.body.openapi).toMatch(/^3\./);
+    expect(Object.keys(res.body.paths)).toEqual(
+      expect.arrayContaining([
+        '/api/relationships/',
+        '/api/relationships/{id}/',
+        '/api/interactions/',
+        '/api/notes/{id}/',
+        '/api/signatures/faces/{id}/',
+        '/api/auth/users/login/',
+      ]),
+    );
+    const create = res.body.paths['/api/relationships/'].post;
+    expect(create.requestBody.content['application/json'].schema.required).toEqual([
+      'name',
+      'relationship_type',
+    ]);
+  });
+
+  it('serves a browsable UI without auth', async () => {
+    const res = await ctx.app.inject({ method: 'GET', url: '/api/docs/' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toContain('text/html');
+  });
+
+  it('tags every response with a request id', async () => {
+    const res = await ctx.app.inject({
+      method: 'GET',
+      url: '/api/health/',
+      headers: { 'x-request-id': 'abc-123' },
+    });
+    expect(res.headers['x-request-id']).toBe('abc-123');
+  });
+});
