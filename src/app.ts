@@ -12,7 +12,7 @@ import {
 } from 'fastify-type-provider-zod';
 import type { AppConfig } from './infra/config/config.js';
 import type { DatabaseHandle } from './infra/db/database.js';
-import { registerErrorHandlers } from './infra/http/error-handler.js';
+import { frameworkErrors, registerErrorHandlers } from './infra/http/error-handler.js';
 import { installDrfMessages } from './infra/http/zod-messages.js';
 import { loggerOptions } from './infra/logging/logger.js';
 import { healthRoutes } from './modules/health/routes.js';
@@ -67,6 +67,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     trustProxy: config.trustProxy,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
+    frameworkErrors,
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);

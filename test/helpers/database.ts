@@ -36,7 +36,8 @@ export async function openTestDatabase(mode = testDatabaseMode()): Promise<Datab
   }
   const pglite = new PGlite({ extensions: { vector } });
   await pglite.waitReady;
-  const server = new PGLiteSocketServer({ db: pglite, port: 0, host: '127.0.0.1' });
+  // Two connections: the pool replaces a client that saw an error before the old one has closed.
+  const server = new PGLiteSocketServer({ db: pglite, port: 0, host: '127.0.0.1', maxConnections: 2 });
   await server.start();
   const port = Number(server.getServerConn().split(':').pop());
   // pglite-socket runs one session: a pool of one keeps transactions from interleaving.

@@ -48,7 +48,7 @@ describe('rapport CLI', () => {
         body: JSON.stringify({ username: 'ADMIN', password: 'tidal-quartz-9-meadow' }),
       });
       expect(res.status).toBe(200);
-      expect((await res.json()).user).toMatchObject({ username: 'admin', is_staff: true });
+      expect(((await res.json()) as any).user).toMatchObject({ username: 'admin', is_staff: true });
     } finally {
       server.child.kill('SIGTERM');
       await server.exited;

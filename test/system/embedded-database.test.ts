@@ -37,7 +37,7 @@ async function api(base: string, method: string, url: string, token?: string, bo
     },
     body: body ? JSON.stringify(body) : undefined,
   });
-  return { status: res.status, body: res.status === 204 ? null : await res.json() };
+  return { status: res.status, body: (res.status === 204 ? null : await res.json()) as any };
 }
 
 async function login(base: string): Promise<string> {

@@ -1,5 +1,6 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { registerBodyParsing } from './body-parsing.js';
 import { ApiError, type FieldErrors } from './errors.js';
 
 type ValidationIssue = { instancePath: string; message?: string };
@@ -39,7 +40,27 @@ function reply4xx(error: FastifyError): { status: number; body: Record<string, u
   return undefined;
 }
 
+/**
+ * Fastify's `frameworkErrors` option: errors the router raises before any route or error handler
+ * runs. A path that cannot be percent-decoded (`/api/notes/%zz/`) or whose id is longer than the
+ * router's limit names no object: `404 {"detail": "Not found."}` in the API's shape instead of
+ * Fastify's own `{"error", "code", "message", "statusCode"}` body (and its 414).
+ */
+export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  if (error.code === 'FST_ERR_BAD_URL' || error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    reply.code(404).send({ detail: 'Not found.' });
+    return;
+  }
+  request.log.error({ err: error }, 'router error');
+  reply.code(500).send({ detail: 'A server error occurred.' });
+}
+
+/**
+ * DRF-shaped answers for everything that goes wrong in a request, including the request body
+ * itself (see body-parsing.ts: unsupported types, malformed JSON, NUL characters).
+ */
 export function registerErrorHandlers(app: FastifyInstance): void {
+  registerBodyParsing(app);
   app.setNotFoundHandler((_request, reply) => {
     reply.code(404).send({ detail: 'Not found.' });
   });

@@ -1,7 +1,7 @@
 import { badRequest, type FieldErrors } from './errors.js';
 
 /** DRF's message for a foreign key that does not exist (or, here, is not the user's). */
-export const invalidPk = (id: number) => `Invalid pk "${id}" - object does not exist.`;
+export const invalidPk = (id: number | string) => `Invalid pk "${id}" - object does not exist.`;
 
 /**
  * Collects foreign-key problems of one request body and throws them together as one 400, so a

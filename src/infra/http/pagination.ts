@@ -21,7 +21,8 @@ export function pageRequest(query: {
   page_size?: string | undefined;
 }): PageRequest {
   let page = 1;
-  if (query.page !== undefined && query.page !== 'last') {
+  // As DRF's `page_number = query_params.get('page') or 1`: an empty `?page=` is the first page.
+  if (query.page !== undefined && query.page !== '') {
     if (!/^\d{1,9}$/.test(query.page)) throw invalidPage();
     page = Number(query.page);
     if (page < 1) throw invalidPage();

@@ -4,7 +4,8 @@ import { z } from 'zod';
  * Validation messages worded as Django REST Framework words them, because the first clients of
  * this API were written against DRF and show these messages to users.
  */
-function describe(input: unknown): string {
+/** The Python type name DRF puts in its messages for a JSON value: `str`, `int`, `list`, `dict`… */
+export function pythonTypeName(input: unknown): string {
   if (Array.isArray(input)) return 'list';
   if (input === null) return 'null';
   if (typeof input === 'object') return 'dict';
@@ -12,6 +13,20 @@ function describe(input: unknown): string {
   if (typeof input === 'number') return Number.isInteger(input) ? 'int' : 'float';
   if (typeof input === 'boolean') return 'bool';
   return typeof input;
+}
+
+/**
+ * The rejected value as the message quotes it. Never `String(input)` on an object: a JSON body can
+ * carry `{"toString": 0}`, on which that throws — and a throwing message is a 500.
+ */
+function choiceInput(input: unknown): string {
+  if (typeof input === 'string') return input;
+  if (typeof input !== 'object' || input === null) return String(input);
+  try {
+    return JSON.stringify(input);
+  } catch {
+    return pythonTypeName(input);
+  }
 }
 
 export function installDrfMessages(): void {
@@ -31,9 +46,9 @@ export function installDrfMessages(): void {
             case 'boolean':
               return 'Must be a valid boolean.';
             case 'array':
-              return `Expected a list of items but got type "${describe(issue.input)}".`;
+              return `Expected a list of items but got type "${pythonTypeName(issue.input)}".`;
             case 'object':
-              return `Invalid data. Expected a dictionary, but got ${describe(issue.input)}.`;
+              return `Invalid data. Expected a dictionary, but got ${pythonTypeName(issue.input)}.`;
             default:
               return 'Invalid value.';
           }
@@ -52,7 +67,10 @@ export function installDrfMessages(): void {
           if (issue.origin === 'array') return 'This list may not be empty.';
           return `Ensure this value is greater than or equal to ${issue.minimum}.`;
         case 'invalid_value':
-          return `"${String(issue.input)}" is not a valid choice.`;
+          // A missing or null enum is reported by zod as an invalid value: say what DRF says.
+          if (issue.input === undefined) return 'This field is required.';
+          if (issue.input === null) return 'This field may not be null.';
+          return `"${choiceInput(issue.input)}" is not a valid choice.`;
         case 'invalid_format':
           if (issue.format === 'email') return 'Enter a valid email address.';
           if (issue.format === 'date')

@@ -7,6 +7,7 @@ import {
   interactions,
   voiceSignatures,
 } from '../../infra/db/schema.js';
+import { qualified } from '../../infra/db/sql.js';
 import type { PageRequest } from '../../infra/http/pagination.js';
 import { likePattern } from '../../infra/http/query.js';
 
@@ -44,10 +45,15 @@ export type InteractionFilter = {
 export const INTERACTION_ORDERING = ['occurred_at', 'created_at'] as const;
 export type InteractionOrdering = { field: (typeof INTERACTION_ORDERING)[number]; desc: boolean }[];
 
+/**
+ * Drizzle prints bare column names in a single-table select list, so inside this correlated
+ * subquery `${interactions.id}` would be `"id"` and bind to whichever table of the subquery has
+ * an `id`: see qualified().
+ */
 const participantIds = sql<number[]>`array(
-  select ${interactionParticipants.relationshipId} from ${interactionParticipants}
-  where ${interactionParticipants.interactionId} = ${interactions.id}
-  order by ${interactionParticipants.relationshipId})`;
+  select p.relationship_id from ${interactionParticipants} p
+  where p.interaction_id = ${qualified(interactions, interactions.id)}
+  order by p.relationship_id)`;
 
 /** Every column but the large and internal ones, for lists. */
 const listColumns = {

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { INTERACTION_TYPES, PROCESSING_STATUSES } from '../../infra/db/schema.js';
-import { foreignKey, isoDateTime, text } from '../../infra/http/fields.js';
+import { foreignKeyList, isoDateTime, text } from '../../infra/http/fields.js';
 import { pageQuery } from '../../infra/http/pagination.js';
-import { dateTimeFilter, idFilter } from '../../infra/http/query.js';
+import { dateTimeFilter, filterValue, idFilter } from '../../infra/http/query.js';
 
 export const MAX_TRANSCRIPTION_CHARS = 1_000_000;
 
@@ -15,10 +15,7 @@ const optionalFields = {
     .min(0)
     .max(365 * 24 * 3600)
     .nullable(),
-  participants: z
-    .array(foreignKey)
-    .max(500)
-    .transform((ids) => [...new Set(ids)]),
+  participants: foreignKeyList(500),
   summary: text(20_000),
   transcription: z.string().max(MAX_TRANSCRIPTION_CHARS),
 };
@@ -39,11 +36,11 @@ export type InteractionBody = z.infer<typeof interactionPatchBody>;
 
 export const interactionListQuery = z.object({
   ...pageQuery,
-  interaction_type: z.enum(INTERACTION_TYPES).optional(),
-  participant: idFilter.optional(),
-  processing_status: z.enum(PROCESSING_STATUSES).optional(),
-  occurred_after: dateTimeFilter.optional(),
-  occurred_before: dateTimeFilter.optional(),
+  interaction_type: filterValue(z.enum(INTERACTION_TYPES)),
+  participant: idFilter,
+  processing_status: filterValue(z.enum(PROCESSING_STATUSES)),
+  occurred_after: dateTimeFilter,
+  occurred_before: dateTimeFilter,
   search: z.string().max(500).optional(),
   ordering: z.string().max(200).optional(),
 });

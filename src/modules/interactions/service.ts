@@ -57,6 +57,8 @@ export class InteractionsService {
   }
 
   async update(userId: number, id: number, body: InteractionBody): Promise<InteractionDetail> {
+    // Someone else's interaction is a 404 before anything about the body is said.
+    if (!(await this.repo.ownedIds(userId, [id])).has(id)) throw notFound();
     await this.checkParticipants(userId, body.participants);
     if (!(await this.repo.update(userId, id, toValues(body), body.participants))) throw notFound();
     return this.get(userId, id);

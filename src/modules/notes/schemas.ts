@@ -2,14 +2,19 @@ import { z } from 'zod';
 import { NOTE_CATEGORIES, NOTE_SOURCES, NOTE_STATUSES } from '../../infra/db/schema.js';
 import { foreignKey } from '../../infra/http/fields.js';
 import { pageQuery } from '../../infra/http/pagination.js';
-import { idFilter } from '../../infra/http/query.js';
+import { filterValue, idFilter } from '../../infra/http/query.js';
 
 const noteFields = {
   relationship: foreignKey,
   interaction: foreignKey.nullable(),
   text: z.string().trim().min(1).max(5000),
   category: z.enum(NOTE_CATEGORIES),
-  importance: z.number().min(0).max(1),
+  // Stored as float4: rounding keeps tiny values from underflowing it (a database error).
+  importance: z
+    .number()
+    .min(0)
+    .max(1)
+    .transform((v) => Math.round(v * 1e6) / 1e6),
   status: z.enum(NOTE_STATUSES),
 };
 
@@ -29,10 +34,10 @@ export type NoteBody = z.infer<typeof notePatchBody>;
 
 export const noteListQuery = z.object({
   ...pageQuery,
-  relationship: idFilter.optional(),
-  interaction: idFilter.optional(),
-  status: z.enum(NOTE_STATUSES).optional(),
-  category: z.enum(NOTE_CATEGORIES).optional(),
+  relationship: idFilter,
+  interaction: idFilter,
+  status: filterValue(z.enum(NOTE_STATUSES)),
+  category: filterValue(z.enum(NOTE_CATEGORIES)),
   search: z.string().max(500).optional(),
   ordering: z.string().max(200).optional(),
 });

@@ -8,6 +8,7 @@ import {
   relationships,
   voiceSignatures,
 } from '../../infra/db/schema.js';
+import { qualified } from '../../infra/db/sql.js';
 import type { PageRequest } from '../../infra/http/pagination.js';
 import { likePattern } from '../../infra/http/query.js';
 
@@ -32,13 +33,24 @@ export type RelationshipFilter = {
 export const RELATIONSHIP_ORDERING = ['name', 'created_at', 'last_interaction_at'] as const;
 export type RelationshipOrdering = { field: (typeof RELATIONSHIP_ORDERING)[number]; desc: boolean }[];
 
+const col = qualified;
+
+const relationshipId = col(relationships, relationships.id);
+
 /** Derived, never stored: the latest interaction this person took part in. */
 const lastInteractionAt = sql<Date | null>`(
-  select max(${interactions.occurredAt}) from ${interactionParticipants}
-  join ${interactions} on ${interactions.id} = ${interactionParticipants.interactionId}
-  where ${interactionParticipants.relationshipId} = ${relationships.id})`.mapWith((v) =>
-  v === null ? null : new Date(v),
+  select max(${col(interactions, interactions.occurredAt)}) from ${interactionParticipants}
+  join ${interactions} on ${col(interactions, interactions.id)} = ${col(interactionParticipants, interactionParticipants.interactionId)}
+  where ${col(interactionParticipants, interactionParticipants.relationshipId)} = ${relationshipId})`.mapWith(
+  (v) => (v === null ? null : new Date(v)),
 );
+
+const notesCount = sql<number>`(select count(*)::int from ${notes}
+  where ${col(notes, notes.relationshipId)} = ${relationshipId} and ${col(notes, notes.status)} = 'ACTIVE')`;
+const faceSignaturesCount = sql<number>`(select count(*)::int from ${faceSignatures}
+  where ${col(faceSignatures, faceSignatures.relationshipId)} = ${relationshipId})`;
+const voiceSignaturesCount = sql<number>`(select count(*)::int from ${voiceSignatures}
+  where ${col(voiceSignatures, voiceSignatures.relationshipId)} = ${relationshipId})`;
 
 export class RelationshipsRepository {
   constructor(private readonly db: Database) {}
@@ -48,7 +60,7 @@ export class RelationshipsRepository {
     if (filter.relationshipType) conditions.push(eq(relationships.relationshipType, filter.relationshipType));
     if (filter.tag !== undefined) {
       conditions.push(
-        sql`exists (select 1 from unnest(${relationships.tags}) as t(tag) where lower(t.tag) = lower(${filter.tag}))`,
+        sql`exists (select 1 from unnest(${col(relationships, relationships.tags)}) as t(tag) where lower(t.tag) = lower(${filter.tag}))`,
       );
     }
     for (const term of filter.searchTerms) {
@@ -94,9 +106,9 @@ export class RelationshipsRepository {
       .select({
         relationship: relationships,
         lastInteractionAt,
-        notesCount: sql<number>`(select count(*)::int from ${notes} where ${notes.relationshipId} = ${relationships.id} and ${notes.status} = 'ACTIVE')`,
-        faceSignaturesCount: sql<number>`(select count(*)::int from ${faceSignatures} where ${faceSignatures.relationshipId} = ${relationships.id})`,
-        voiceSignaturesCount: sql<number>`(select count(*)::int from ${voiceSignatures} where ${voiceSignatures.relationshipId} = ${relationships.id})`,
+        notesCount,
+        faceSignaturesCount,
+        voiceSignaturesCount,
       })
       .from(relationships)
       .where(and(eq(relationships.userId, userId), eq(relationships.id, id)));

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { RELATIONSHIP_TYPES } from '../../infra/db/schema.js';
 import { isoDate, optionalEmail, text } from '../../infra/http/fields.js';
 import { pageQuery } from '../../infra/http/pagination.js';
+import { filterValue } from '../../infra/http/query.js';
 
 const tag = z.string().trim().min(1).max(50);
 
@@ -37,8 +38,8 @@ export type NewRelationshipBody = z.infer<typeof relationshipBody>;
 
 export const relationshipListQuery = z.object({
   ...pageQuery,
-  relationship_type: z.enum(RELATIONSHIP_TYPES).optional(),
-  tag: z.string().max(50).optional(),
+  relationship_type: filterValue(z.enum(RELATIONSHIP_TYPES)),
+  tag: filterValue(z.string().max(50)),
   search: z.string().max(500).optional(),
   ordering: z.string().max(200).optional(),
 });

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, isNull, ne, type SQL, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, getTableName, inArray, isNotNull, isNull, ne, type SQL, sql } from 'drizzle-orm';
 import type { Database } from '../../infra/db/database.js';
 import {
   faceSignatures,
@@ -7,7 +7,7 @@ import {
   voiceSignatures,
 } from '../../infra/db/schema.js';
 import type { PageRequest } from '../../infra/http/pagination.js';
-import { weightedCentroid } from './embedding.js';
+import { weightedCentroidOf } from './embedding.js';
 
 export type SignatureKind = 'face' | 'voice';
 
@@ -63,7 +63,9 @@ export class SignaturesRepository {
     const t = TABLES[kind];
     const conditions: SQL[] = [eq(t.userId, userId)];
     if (filter.relationshipId !== undefined) conditions.push(eq(t.relationshipId, filter.relationshipId));
-    if (filter.unassigned) conditions.push(isNull(t.relationshipId));
+    // As DRF's BooleanFilter on `relationship__isnull`: false lists the assigned ones.
+    if (filter.unassigned === true) conditions.push(isNull(t.relationshipId));
+    if (filter.unassigned === false) conditions.push(isNotNull(t.relationshipId));
     const where = and(...conditions)!;
     const orderBy = ordering.map(({ field, desc: d }) => {
       const column = t[ORDER_COLUMNS[field]];
@@ -122,9 +124,10 @@ export class SignaturesRepository {
   }
 
   /**
-   * Links a signature to a person (or unlinks it with `null`). When the person already has a
-   * signature of this kind, the two are merged into the older one, so one person stays one
-   * signature: centroid of the embeddings weighted by samples, references moved over.
+   * Links a signature to a person (or unlinks it with `null`). When the person already has
+   * signatures of this kind (and, for voices, of the same dimension), they are all merged into the
+   * oldest one, so one person stays one signature: centroid of the embeddings weighted by samples,
+   * sample counts summed, first/last sightings widened, references moved over.
    * Returns the surviving signature, or undefined when the signature is not the user's.
    */
   async assign(
@@ -134,63 +137,123 @@ export class SignaturesRepository {
     relationshipId: number | null,
   ): Promise<SignatureRow | undefined> {
     const t = TABLES[kind];
+    const referenceColumn =
+      kind === 'face' ? identifiedParticipants.faceSignatureId : identifiedParticipants.voiceSignatureId;
+    const lockedColumns = {
+      id: t.id,
+      embedding: t.embedding,
+      sampleCount: t.sampleCount,
+      createdAt: t.createdAt,
+    };
     const survivorId = await this.db.transaction(async (tx) => {
       const [source] = await tx
-        .select({ id: t.id, embedding: t.embedding, sampleCount: t.sampleCount })
+        .select(lockedColumns)
         .from(t)
         .where(and(eq(t.userId, userId), eq(t.id, id)))
         .for('update');
       if (!source) return undefined;
-      const referenceColumn =
-        kind === 'face' ? identifiedParticipants.faceSignatureId : identifiedParticipants.voiceSignatureId;
-      const [target] =
+      const sourceEmbedding = source.embedding as number[];
+      // Only embeddings of the same dimension can be merged (voice engines differ).
+      const others =
         relationshipId === null
           ? []
           : await tx
-              .select({ id: t.id, embedding: t.embedding, sampleCount: t.sampleCount })
+              .select(lockedColumns)
               .from(t)
-              .where(and(eq(t.userId, userId), eq(t.relationshipId, relationshipId), ne(t.id, id)))
-              .orderBy(desc(t.sampleCount), asc(t.id))
-              .limit(1)
+              .where(
+                and(
+                  eq(t.userId, userId),
+                  eq(t.relationshipId, relationshipId),
+                  ne(t.id, id),
+                  sql`vector_dims(${t.embedding}) = ${sourceEmbedding.length}`,
+                ),
+              )
+              .orderBy(asc(t.id))
               .for('update');
-      const sourceEmbedding = source.embedding as number[];
-      const targetEmbedding = target?.embedding as number[] | undefined;
-      if (!target || !targetEmbedding || targetEmbedding.length !== sourceEmbedding.length) {
+      // The oldest signature survives, so the id clients know longest stays valid.
+      const group = [source, ...others].sort(
+        (a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.id - b.id,
+      );
+      const survivor = group[0]!;
+      const mergedIds = group.slice(1).map((row) => row.id);
+      if (mergedIds.length === 0) {
         await tx.update(t).set({ relationshipId }).where(eq(t.id, id));
-        await tx.update(identifiedParticipants).set({ relationshipId }).where(eq(referenceColumn, id));
-        return id;
-      }
-      await tx
-        .update(t)
-        .set({
-          embedding: weightedCentroid(
-            targetEmbedding,
-            target.sampleCount,
-            sourceEmbedding,
-            source.sampleCount,
-          ),
-          sampleCount: sql`${t.sampleCount} + ${source.sampleCount}`,
-          firstSeenAt: sql`least(${t.firstSeenAt}, (select first_seen_at from ${t} where id = ${id}))`,
-          lastSeenAt: sql`greatest(${t.lastSeenAt}, (select last_seen_at from ${t} where id = ${id}))`,
-          ...(kind === 'face' && {
-            thumbnailPath: sql`coalesce(${faceSignatures.thumbnailPath}, (select thumbnail_path from ${faceSignatures} where id = ${id}))`,
-          }),
-        })
-        .where(eq(t.id, target.id));
-      await tx
-        .update(identifiedParticipants)
-        .set({ [kind === 'face' ? 'faceSignatureId' : 'voiceSignatureId']: target.id, relationshipId })
-        .where(eq(referenceColumn, id));
-      if (kind === 'voice') {
+      } else {
+        const groupIds = sql.join(
+          group.map((row) => sql`${row.id}`),
+          sql`, `,
+        );
+        const merged = sql.join(
+          mergedIds.map((mergedId) => sql`${mergedId}`),
+          sql`, `,
+        );
+        const table = sql.identifier(getTableName(t));
         await tx
-          .update(interactionSegments)
-          .set({ voiceSignatureId: target.id })
-          .where(eq(interactionSegments.voiceSignatureId, id));
+          .update(t)
+          .set({
+            relationshipId,
+            embedding: weightedCentroidOf(
+              group.map((row) => ({ embedding: row.embedding as number[], weight: row.sampleCount })),
+            ),
+            sampleCount: group.reduce((sum, row) => sum + row.sampleCount, 0),
+            firstSeenAt: sql`(select min(g.first_seen_at) from ${table} g where g.id in (${groupIds}))`,
+            lastSeenAt: sql`(select max(g.last_seen_at) from ${table} g where g.id in (${groupIds}))`,
+            ...(kind === 'face' && {
+              thumbnailPath: sql`coalesce(${faceSignatures.thumbnailPath}, (select g.thumbnail_path from ${faceSignatures} g where g.id in (${merged}) and g.thumbnail_path is not null order by g.created_at, g.id limit 1))`,
+            }),
+          })
+          .where(eq(t.id, survivor.id));
+        await tx
+          .update(identifiedParticipants)
+          .set(kind === 'face' ? { faceSignatureId: survivor.id } : { voiceSignatureId: survivor.id })
+          .where(inArray(referenceColumn, mergedIds));
+        if (kind === 'voice') {
+          await tx
+            .update(interactionSegments)
+            .set({ voiceSignatureId: survivor.id })
+            .where(inArray(interactionSegments.voiceSignatureId, mergedIds));
+        }
+        await tx.delete(t).where(inArray(t.id, mergedIds));
       }
-      await tx.delete(t).where(eq(t.id, id));
-      return target.id;
+      // The people seen in calls through this signature are now this person (or unknown).
+      await tx.update(identifiedParticipants).set({ relationshipId }).where(eq(referenceColumn, survivor.id));
+      return survivor.id;
     });
     return survivorId === undefined ? undefined : this.get(userId, kind, survivorId);
+  }
+
+  /**
+   * The user's `limit` signatures of this kind closest to `embedding` by cosine distance, through
+   * the HNSW index. The index is shared by all users, so the scan is iterative: without it the
+   * index hands over its `ef_search` nearest rows of anyone and the user filter can leave fewer
+   * than `limit` (or none) of this user's.
+   */
+  async nearest(
+    userId: number,
+    kind: SignatureKind,
+    embedding: number[],
+    limit: number,
+  ): Promise<{ id: number; relationshipId: number | null; distance: number }[]> {
+    const dim = embedding.length;
+    if (!Number.isInteger(dim) || dim < 1) return [];
+    const t = TABLES[kind];
+    const vectorType = sql.raw(`vector(${dim})`);
+    const query = sql`${JSON.stringify(embedding)}::${vectorType}`;
+    // Voices: the partial expression index of voice-index.ts; faces: the plain column index.
+    const column = kind === 'face' ? sql`${t.embedding}` : sql`(${t.embedding}::${vectorType})`;
+    const distance = sql<number>`${column} <=> ${query}`;
+    return this.db.transaction(async (tx) => {
+      await tx.execute(sql`set local hnsw.iterative_scan = strict_order`);
+      const rows = await tx
+        .select({ id: t.id, relationshipId: t.relationshipId, distance })
+        .from(t)
+        .where(
+          and(eq(t.userId, userId), kind === 'voice' ? sql`vector_dims(${t.embedding}) = ${dim}` : undefined),
+        )
+        .orderBy(distance)
+        .limit(limit);
+      return rows.map((r) => ({ ...r, distance: Number(r.distance) }));
+    });
   }
 
   async delete(userId: number, kind: SignatureKind, id: number): Promise<SignatureRow | undefined> {

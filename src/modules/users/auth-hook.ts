@@ -16,12 +16,17 @@ declare module 'fastify' {
   }
 }
 
-/** `Authorization: Token <key>` as DRF's TokenAuthentication reads it (`Bearer` accepted too). */
+/**
+ * `Authorization: Token <key>` as DRF's TokenAuthentication reads it (`Bearer` accepted too):
+ * another scheme (or no header) means no credentials; `Token` alone or with several words is a
+ * malformed header, each with DRF's message.
+ */
 export function tokenFromHeader(header: string | undefined): string | undefined {
-  if (!header) return undefined;
-  const match = /^(Token|Bearer)\s+(\S+)\s*$/i.exec(header);
-  if (!match) throw unauthorized('Invalid token header. Token string should not contain spaces.');
-  return match[2];
+  const parts = (header ?? '').split(/\s+/).filter(Boolean);
+  if (parts.length === 0 || !/^(token|bearer)$/i.test(parts[0]!)) return undefined;
+  if (parts.length === 1) throw unauthorized('Invalid token header. No credentials provided.');
+  if (parts.length > 2) throw unauthorized('Invalid token header. Token string should not contain spaces.');
+  return parts[1];
 }
 
 export function registerAuthHook(app: FastifyInstance, users: UsersService): void {

@@ -6,10 +6,11 @@ const username = z
   .min(1)
   .max(150)
   .regex(
-    /^[\w.@+-]+$/u,
+    /^[\p{L}\p{N}_.@+-]+$/u,
     'Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters.',
   );
-const password = z.string().max(1024);
+// Not trimmed (spaces are part of a password), but blank is refused before any check, as in DRF.
+const password = z.string().min(1).max(1024);
 const name = z.string().trim().max(150);
 const email = z.string().trim().max(254).pipe(z.email());
 
@@ -22,7 +23,7 @@ export const registerBody = z.object({
   last_name: name.optional(),
 });
 
-export const loginBody = z.object({ username: z.string().max(150), password });
+export const loginBody = z.object({ username: z.string().min(1).max(150), password });
 
 export const updateMeBody = z.object({
   first_name: name.optional(),

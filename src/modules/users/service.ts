@@ -109,11 +109,15 @@ export class UsersService {
   }
 
   async updateMe(user: UserRow, body: UpdateMeBody): Promise<UserRow> {
-    return this.repo.update(user.id, {
+    const values = {
       ...(body.first_name !== undefined && { firstName: body.first_name }),
       ...(body.last_name !== undefined && { lastName: body.last_name }),
       ...(body.email !== undefined && { email: body.email }),
-    });
+    };
+    // Nothing writable in the body (e.g. `{}` or only read-only fields): an UPDATE with an empty
+    // SET is an error in Drizzle, and there is nothing to change anyway.
+    if (Object.keys(values).length === 0) return user;
+    return this.repo.update(user.id, values);
   }
 
   /** Changes the password and signs out every other device; the calling token keeps working. */
