@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 
 /** Booleans the way `.env` files write them: 1/0, true/false, yes/no, on/off. */
@@ -37,6 +38,35 @@ const envSchema = z.object({
   /** Trust X-Forwarded-* headers (set when running behind a reverse proxy). */
   TRUST_PROXY: envBoolean.default(false),
   SHUTDOWN_TIMEOUT_MS: positiveInt.default(10_000),
+
+  /** Largest media upload in bytes (default 2 GiB); larger → 413. */
+  MEDIA_MAX_BYTES: positiveInt.default(2 * 1024 ** 3),
+  /** Where media lives: `file:///path` (default DATA_DIR/media) or `s3://bucket/prefix`. */
+  STORAGE_URL: z
+    .string()
+    .regex(/^(file|s3):\/\/.+/, 'expected file:///path or s3://bucket[/prefix]')
+    .optional(),
+  /** S3-compatible endpoint (MinIO, Garage, a local test server…); AWS itself when absent. */
+  S3_ENDPOINT: z.url().optional(),
+  S3_FORCE_PATH_STYLE: envBoolean.default(false),
+  AWS_REGION: z.string().default('us-east-1'),
+  /** ffmpeg/ffprobe binaries; default: the ones on PATH, else those shipped in npm packages. */
+  FFMPEG_PATH: z.string().min(1).optional(),
+  FFPROBE_PATH: z.string().min(1).optional(),
+  /** Frames per second sampled from video for face work (scene changes are added on top). */
+  FRAME_RATE: z.coerce.number().positive().max(30).default(1),
+  /** Sampled frames are downscaled to at most this width in pixels. */
+  FRAME_MAX_WIDTH: positiveInt.max(4096).default(640),
+  /** Scene-change score (0–1) above which a frame is also taken; 0 disables scene frames. */
+  FRAME_SCENE_THRESHOLD: z.coerce.number().min(0).max(1).default(0.3),
+  /** Jobs processed at once by one worker (or by the embedded queue). */
+  WORKER_CONCURRENCY: positiveInt.max(64).default(1),
+  /** Attempts per job before it is left FAILED; retries back off exponentially. */
+  JOB_ATTEMPTS: positiveInt.max(20).default(3),
+  JOB_BACKOFF_MS: positiveInt.default(5_000),
+  /** BullMQ job lock and stalled-job check: a killed worker's job is re-run after about these. */
+  QUEUE_LOCK_DURATION_MS: positiveInt.default(30_000),
+  QUEUE_STALLED_INTERVAL_MS: positiveInt.default(15_000),
 });
 
 export type AppConfig = {
@@ -54,6 +84,17 @@ export type AppConfig = {
   voiceEmbeddingDim: number;
   trustProxy: boolean;
   shutdownTimeoutMs: number;
+  media: { maxBytes: number };
+  storage: { url: string; s3Endpoint: string | undefined; s3ForcePathStyle: boolean; awsRegion: string };
+  ffmpeg: { ffmpegPath: string | undefined; ffprobePath: string | undefined };
+  frames: { rate: number; maxWidth: number; sceneThreshold: number };
+  queue: {
+    concurrency: number;
+    attempts: number;
+    backoffMs: number;
+    lockDurationMs: number;
+    stalledIntervalMs: number;
+  };
 };
 
 export class ConfigError extends Error {
@@ -94,5 +135,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     voiceEmbeddingDim: e.VOICE_EMBEDDING_DIM,
     trustProxy: e.TRUST_PROXY,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    media: { maxBytes: e.MEDIA_MAX_BYTES },
+    storage: {
+      url: e.STORAGE_URL ?? pathToFileURL(path.join(path.resolve(e.DATA_DIR), 'media')).href,
+      s3Endpoint: e.S3_ENDPOINT,
+      s3ForcePathStyle: e.S3_FORCE_PATH_STYLE,
+      awsRegion: e.AWS_REGION,
+    },
+    ffmpeg: { ffmpegPath: e.FFMPEG_PATH, ffprobePath: e.FFPROBE_PATH },
+    frames: { rate: e.FRAME_RATE, maxWidth: e.FRAME_MAX_WIDTH, sceneThreshold: e.FRAME_SCENE_THRESHOLD },
+    queue: {
+      concurrency: e.WORKER_CONCURRENCY,
+      attempts: e.JOB_ATTEMPTS,
+      backoffMs: e.JOB_BACKOFF_MS,
+      lockDurationMs: e.QUEUE_LOCK_DURATION_MS,
+      stalledIntervalMs: e.QUEUE_STALLED_INTERVAL_MS,
+    },
   };
 }
