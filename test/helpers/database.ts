@@ -1,7 +1,6 @@
 import { PGlite } from '@electric-sql/pglite';
-import { vector } from '@electric-sql/pglite-pgvector';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
-import { type DatabaseHandle, openDatabase } from '../../src/infra/db/database.js';
+import { type DatabaseHandle, openDatabase, PGLITE_EXTENSIONS } from '../../src/infra/db/database.js';
 
 /**
  * Which database the API suite runs on (set per Vitest project):
@@ -34,7 +33,7 @@ export async function openTestDatabase(mode = testDatabaseMode()): Promise<Datab
     await database.migrate();
     return database;
   }
-  const pglite = new PGlite({ extensions: { vector } });
+  const pglite = new PGlite({ extensions: PGLITE_EXTENSIONS });
   await pglite.waitReady;
   // Two connections: the pool replaces a client that saw an error before the old one has closed.
   const server = new PGLiteSocketServer({ db: pglite, port: 0, host: '127.0.0.1', maxConnections: 2 });

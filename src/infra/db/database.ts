@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { vector } from '@electric-sql/pglite-pgvector';
 import { sql } from 'drizzle-orm';
 import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres';
@@ -13,6 +14,9 @@ import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js';
 import { schema } from './schema.js';
 import { ensureVoiceEmbeddingIndex } from './voice-index.js';
 
+/** Extensions the migrations create; PGlite needs them loaded up front. */
+export const PGLITE_EXTENSIONS = { vector, pg_trgm };
+
 /** The one database type the repositories see, whichever driver is behind it. */
 export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
 
@@ -21,6 +25,10 @@ export type DatabaseKind = 'pglite' | 'postgres';
 export type DatabaseHandle = {
   db: Database;
   kind: DatabaseKind;
+  /** The in-process PGlite client (kind `pglite`): the embedded job queue runs on it too. */
+  readonly pglite?: PGlite;
+  /** The node-postgres pool (kind `postgres`). */
+  readonly pool?: pg.Pool;
   /** Applies pending migrations and start-up DDL; safe to run on every start. */
   migrate(): Promise<void>;
   ping(): Promise<void>;
@@ -50,7 +58,7 @@ async function openPglite(options: DatabaseOptions): Promise<DatabaseHandle> {
   let client: PGlite;
   try {
     // Options must be the first argument: `new PGlite(undefined, {...})` silently drops extensions.
-    client = new PGlite({ dataDir: options.pgliteDir, extensions: { vector } });
+    client = new PGlite({ dataDir: options.pgliteDir, extensions: PGLITE_EXTENSIONS });
     await client.waitReady;
   } catch (error) {
     lock?.release();
@@ -60,6 +68,7 @@ async function openPglite(options: DatabaseOptions): Promise<DatabaseHandle> {
   return {
     db,
     kind: 'pglite',
+    pglite: client,
     async migrate() {
       await migratePglite(drizzlePglite(client), { migrationsFolder: MIGRATIONS_FOLDER });
       await ensureVoiceEmbeddingIndex(db, options.voiceEmbeddingDim);
@@ -85,6 +94,7 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
   return {
     db,
     kind: 'postgres',
+    pool,
     async migrate() {
       const client = await pool.connect();
       try {

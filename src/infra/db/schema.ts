@@ -120,6 +120,10 @@ export const relationships = pgTable(
   },
   (t) => [
     index('relationships_user_name_idx').on(t.userId, sql`lower(${t.name})`, t.id),
+    // One trigram index over the searchable text (see relationshipSearchText in the repository).
+    index('relationships_search_trgm_idx')
+      .using('gin', sql`(${t.name} || ' ' || ${t.email} || ' ' || ${t.phone}) gin_trgm_ops`)
+      .with({ fastupdate: false }),
     index('relationships_user_created_idx').on(t.userId, t.createdAt),
   ],
 );
@@ -141,6 +145,7 @@ export const interactions = pgTable(
       .notNull()
       .default('NONE'),
     processingError: text('processing_error').notNull().default(''),
+    /** Storage key of the media file (see infra/storage). */
     mediaPath: text('media_path'),
     mediaFilename: varchar('media_filename', { length: 255 }),
     mediaContentType: varchar('media_content_type', { length: 255 }),

@@ -7,7 +7,7 @@ import {
   interactions,
   voiceSignatures,
 } from '../../infra/db/schema.js';
-import { qualified } from '../../infra/db/sql.js';
+import { qualified, totalCount } from '../../infra/db/sql.js';
 import type { PageRequest } from '../../infra/http/pagination.js';
 import { likePattern } from '../../infra/http/query.js';
 
@@ -120,17 +120,14 @@ export class InteractionsRepository {
       const column = field === 'occurred_at' ? interactions.occurredAt : interactions.createdAt;
       return d ? desc(column) : asc(column);
     });
-    const [countRows, rows] = await Promise.all([
-      this.db.select({ count: sql<number>`count(*)::int` }).from(interactions).where(where),
-      this.db
-        .select(listColumns)
-        .from(interactions)
-        .where(where)
-        .orderBy(...orderBy, desc(interactions.id))
-        .limit(page.pageSize)
-        .offset(page.offset),
-    ]);
-    return { count: countRows[0]?.count ?? 0, rows };
+    const rows = await this.db
+      .select({ ...listColumns, total: totalCount(interactions, where) })
+      .from(interactions)
+      .where(where)
+      .orderBy(...orderBy, desc(interactions.id))
+      .limit(page.pageSize)
+      .offset(page.offset);
+    return { count: rows[0]?.total ?? 0, rows: rows.map(({ total: _total, ...row }) => row) };
   }
 
   async get(userId: number, id: number): Promise<InteractionDetail | undefined> {

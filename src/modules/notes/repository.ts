@@ -1,6 +1,7 @@
-import { and, asc, desc, eq, ne, type SQL, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, getTableColumns, ne, type SQL, sql } from 'drizzle-orm';
 import type { Database } from '../../infra/db/database.js';
 import { notes } from '../../infra/db/schema.js';
+import { totalCount } from '../../infra/db/sql.js';
 import type { PageRequest } from '../../infra/http/pagination.js';
 import { likePattern } from '../../infra/http/query.js';
 
@@ -43,17 +44,14 @@ export class NotesRepository {
       const column = field === 'importance' ? notes.importance : notes.createdAt;
       return d ? desc(column) : asc(column);
     });
-    const [countRows, rows] = await Promise.all([
-      this.db.select({ count: sql<number>`count(*)::int` }).from(notes).where(where),
-      this.db
-        .select()
-        .from(notes)
-        .where(where)
-        .orderBy(...orderBy, desc(notes.id))
-        .limit(page.pageSize)
-        .offset(page.offset),
-    ]);
-    return { count: countRows[0]?.count ?? 0, rows };
+    const rows = await this.db
+      .select({ ...getTableColumns(notes), total: totalCount(notes, where) })
+      .from(notes)
+      .where(where)
+      .orderBy(...orderBy, desc(notes.id))
+      .limit(page.pageSize)
+      .offset(page.offset);
+    return { count: rows[0]?.total ?? 0, rows: rows.map(({ total: _total, ...row }) => row) };
   }
 
   async get(userId: number, id: number): Promise<NoteRow | undefined> {

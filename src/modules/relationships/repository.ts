@@ -8,7 +8,7 @@ import {
   relationships,
   voiceSignatures,
 } from '../../infra/db/schema.js';
-import { qualified } from '../../infra/db/sql.js';
+import { qualified, totalCount } from '../../infra/db/sql.js';
 import type { PageRequest } from '../../infra/http/pagination.js';
 import { likePattern } from '../../infra/http/query.js';
 
@@ -63,12 +63,10 @@ export class RelationshipsRepository {
         sql`exists (select 1 from unnest(${col(relationships, relationships.tags)}) as t(tag) where lower(t.tag) = lower(${filter.tag}))`,
       );
     }
-    for (const term of filter.searchTerms) {
-      const pattern = likePattern(term);
-      conditions.push(
-        sql`(${relationships.name} ilike ${pattern} or ${relationships.email} ilike ${pattern} or ${relationships.phone} ilike ${pattern})`,
-      );
-    }
+    // Terms hold no whitespace, so matching the joined text is matching any one field; the
+    // expression is the one relationships_search_trgm_idx indexes.
+    const searchText = sql`(${relationships.name} || ' ' || ${relationships.email} || ' ' || ${relationships.phone})`;
+    for (const term of filter.searchTerms) conditions.push(sql`${searchText} ilike ${likePattern(term)}`);
     return and(...conditions)!;
   }
 
@@ -85,18 +83,15 @@ export class RelationshipsRepository {
       if (field === 'created_at') return d ? desc(relationships.createdAt) : asc(relationships.createdAt);
       return d ? sql`${lastInteractionAt} desc nulls last` : sql`${lastInteractionAt} asc nulls last`;
     });
-    const [countRows, rows] = await Promise.all([
-      this.db.select({ count: sql<number>`count(*)::int` }).from(relationships).where(where),
-      this.db
-        .select({ relationship: relationships, lastInteractionAt })
-        .from(relationships)
-        .where(where)
-        .orderBy(...orderBy, asc(relationships.id))
-        .limit(page.pageSize)
-        .offset(page.offset),
-    ]);
+    const rows = await this.db
+      .select({ relationship: relationships, lastInteractionAt, total: totalCount(relationships, where) })
+      .from(relationships)
+      .where(where)
+      .orderBy(...orderBy, asc(relationships.id))
+      .limit(page.pageSize)
+      .offset(page.offset);
     return {
-      count: countRows[0]?.count ?? 0,
+      count: rows[0]?.total ?? 0,
       rows: rows.map((r) => ({ ...r.relationship, lastInteractionAt: r.lastInteractionAt })),
     };
   }

@@ -6,6 +6,7 @@ import {
   interactionSegments,
   voiceSignatures,
 } from '../../infra/db/schema.js';
+import { totalCount } from '../../infra/db/sql.js';
 import type { PageRequest } from '../../infra/http/pagination.js';
 import { weightedCentroidOf } from './embedding.js';
 
@@ -71,17 +72,14 @@ export class SignaturesRepository {
       const column = t[ORDER_COLUMNS[field]];
       return d ? desc(column) : asc(column);
     });
-    const [countRows, rows] = await Promise.all([
-      this.db.select({ count: sql<number>`count(*)::int` }).from(t).where(where),
-      this.db
-        .select(columns(kind))
-        .from(t)
-        .where(where)
-        .orderBy(...orderBy, desc(t.id))
-        .limit(page.pageSize)
-        .offset(page.offset),
-    ]);
-    return { count: countRows[0]?.count ?? 0, rows };
+    const rows = await this.db
+      .select({ ...columns(kind), total: totalCount(t, where) })
+      .from(t)
+      .where(where)
+      .orderBy(...orderBy, desc(t.id))
+      .limit(page.pageSize)
+      .offset(page.offset);
+    return { count: rows[0]?.total ?? 0, rows: rows.map(({ total: _total, ...row }) => row) };
   }
 
   async get(userId: number, kind: SignatureKind, id: number): Promise<SignatureRow | undefined> {
