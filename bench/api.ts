@@ -32,7 +32,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
 import { sql } from 'drizzle-orm';
 import pg from 'pg';
-import { createServices } from '../src/app.js';
+import { createUsersService } from '../src/app.js';
 import { loadConfig } from '../src/infra/config/config.js';
 import { interactionParticipants, interactions, relationships } from '../src/infra/db/schema.js';
 import { openConfiguredDatabase } from '../src/server.js';
@@ -137,8 +137,8 @@ async function seed(env: NodeJS.ProcessEnv): Promise<Seeded> {
   const config = loadConfig(env);
   const database = await openConfiguredDatabase(config);
   try {
-    const services = createServices({ config, database });
-    const user = await services.users.createUser({
+    const users = createUsersService({ config, database });
+    const user = await users.createUser({
       username: USERNAME,
       email: 'bench@example.com',
       password: PASSWORD,

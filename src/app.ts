@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import cors from '@fastify/cors';
+import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -12,10 +13,15 @@ import {
 } from 'fastify-type-provider-zod';
 import type { AppConfig } from './infra/config/config.js';
 import type { DatabaseHandle } from './infra/db/database.js';
+import type { EventBus } from './infra/events/index.js';
 import { frameworkErrors, registerErrorHandlers } from './infra/http/error-handler.js';
 import { installDrfMessages } from './infra/http/zod-messages.js';
 import { loggerOptions } from './infra/logging/logger.js';
+import type { JobQueue } from './infra/queue/index.js';
+import type { Storage } from './infra/storage/index.js';
 import { healthRoutes } from './modules/health/routes.js';
+import { mediaRoutes } from './modules/interactions/media-routes.js';
+import { MediaService } from './modules/interactions/media-service.js';
 import { InteractionsRepository } from './modules/interactions/repository.js';
 import { interactionsRoutes } from './modules/interactions/routes.js';
 import { InteractionsService } from './modules/interactions/service.js';
@@ -38,17 +44,31 @@ export const VERSION: string = JSON.parse(
   readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
 ).version;
 
-export type AppDeps = { config: AppConfig; database: DatabaseHandle };
+/** The adapters the app runs on; `runtime.ts` builds them from the configuration. */
+export type AppDeps = {
+  config: AppConfig;
+  database: DatabaseHandle;
+  storage: Storage;
+  queue: JobQueue;
+  events: EventBus;
+};
 
-/** Everything the HTTP layer and the CLI need: repositories wired into services. */
-export function createServices({ config, database }: AppDeps) {
+/** Accounts only: what the CLI needs (`createuser`) without starting storage or a queue. */
+export function createUsersService({ config, database }: Pick<AppDeps, 'config' | 'database'>): UsersService {
+  return new UsersService(new UsersRepository(database.db), new LoginThrottle(config.login));
+}
+
+/** Everything the HTTP layer needs: repositories wired into services. */
+export function createServices({ config, database, storage, queue }: AppDeps) {
   const db = database.db;
   const relationshipsRepo = new RelationshipsRepository(db);
   const interactionsRepo = new InteractionsRepository(db);
+  const media = new MediaService(interactionsRepo, storage, queue, config.media.maxBytes);
   return {
-    users: new UsersService(new UsersRepository(db), new LoginThrottle(config.login)),
+    media,
+    users: createUsersService({ config, database }),
     relationships: new RelationshipsService(relationshipsRepo),
-    interactions: new InteractionsService(interactionsRepo, relationshipsRepo),
+    interactions: new InteractionsService(interactionsRepo, relationshipsRepo, media),
     notes: new NotesService(new NotesRepository(db), relationshipsRepo, interactionsRepo),
     signatures: new SignaturesService(new SignaturesRepository(db), relationshipsRepo),
   };
@@ -56,7 +76,7 @@ export function createServices({ config, database }: AppDeps) {
 export type Services = ReturnType<typeof createServices>;
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
-  const { config, database } = deps;
+  const { config, database, queue } = deps;
   installDrfMessages();
   const services = createServices(deps);
 
@@ -78,6 +98,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   await app.register(cors, { origin: config.corsOrigins.length > 0 ? config.corsOrigins : false });
+  // Only the media route reads multipart bodies, as a stream. The size limit is enforced while
+  // storing (MediaTooLargeError → 413); the parser lets one byte more through so that check sees it.
+  await app.register(multipart, {
+    limits: { fileSize: config.media.maxBytes + 1, files: 1, fields: 20, parts: 21 },
+    throwFileSizeLimit: true,
+  });
   await app.register(swagger, {
     openapi: {
       info: {
@@ -99,7 +125,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   registerAuthHook(app, services.users);
 
-  await app.register(healthRoutes, { prefix: '/api/health/', database, version: VERSION });
+  await app.register(healthRoutes, { prefix: '/api/health/', database, queue, version: VERSION });
   await app.register(usersRoutes, { prefix: '/api/auth/users/', users: services.users });
   await app.register(relationshipsRoutes, {
     prefix: '/api/relationships/',
@@ -109,6 +135,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(interactionsRoutes, {
     prefix: '/api/interactions/',
     interactions: services.interactions,
+  });
+  await app.register(mediaRoutes, {
+    prefix: '/api/interactions/',
+    interactions: services.interactions,
+    media: services.media,
   });
   await app.register(notesRoutes, { prefix: '/api/notes/', notes: services.notes });
   await app.register(signaturesRoutes, { prefix: '/api/signatures/', signatures: services.signatures });

@@ -3,12 +3,12 @@ import { stdin as input, stdout as output } from 'node:process';
 import { createInterface } from 'node:readline/promises';
 import { Command } from 'commander';
 import 'dotenv/config';
-import { createServices, VERSION } from './app.js';
+import { createUsersService, VERSION } from './app.js';
 import { ConfigError, loadConfig } from './infra/config/config.js';
 import { DataDirLockedError } from './infra/db/data-dir-lock.js';
 import { ApiError } from './infra/http/errors.js';
 import { installDrfMessages } from './infra/http/zod-messages.js';
-import { openConfiguredDatabase, startServer } from './server.js';
+import { openConfiguredDatabase, startServer, startWorker, WorkerModeError } from './server.js';
 
 async function prompt(question: string, hidden = false): Promise<string> {
   const rl = createInterface({ input, output, terminal: true });
@@ -37,6 +37,13 @@ program
   .description('run the HTTP API (migrates the database first)')
   .action(async () => {
     await startServer(loadConfig());
+  });
+
+program
+  .command('worker')
+  .description('process pipeline jobs (needs REDIS_URL or DATABASE_URL: a queue several processes share)')
+  .action(async () => {
+    await startWorker(loadConfig());
   });
 
 program
@@ -69,7 +76,7 @@ program
     const config = loadConfig();
     const database = await openConfiguredDatabase(config);
     try {
-      const user = await createServices({ config, database }).users.createUser({
+      const user = await createUsersService({ config, database }).createUser({
         username,
         email,
         password,
@@ -82,7 +89,11 @@ program
   });
 
 program.parseAsync().catch((error: unknown) => {
-  if (error instanceof ConfigError || error instanceof DataDirLockedError) {
+  if (
+    error instanceof ConfigError ||
+    error instanceof DataDirLockedError ||
+    error instanceof WorkerModeError
+  ) {
     console.error(error.message);
   } else if (error instanceof ApiError) {
     for (const [field, messages] of Object.entries(error.body)) {

@@ -392,6 +392,7 @@ const ID_ROUTES: Record<string, RouteCase> = {
     multipart: { field: 'file', filename: 'call.wav', contentType: 'audio/wav', data: wav() },
   },
   'POST /api/interactions/:id/reprocess': { kind: 'interaction', bodies: () => [{}] },
+  'GET /api/interactions/:id/media': { kind: 'interaction' },
   'GET /api/notes/:id': { kind: 'note', ownStatus: 200 },
   'PUT /api/notes/:id': {
     kind: 'note',

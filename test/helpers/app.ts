@@ -1,8 +1,14 @@
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { type AppConfig, loadConfig } from '../../src/infra/config/config.js';
 import type { DatabaseHandle } from '../../src/infra/db/database.js';
+import { createLogger } from '../../src/infra/logging/logger.js';
+import { createRuntime, type Runtime } from '../../src/runtime.js';
 import { openTestDatabase } from './database.js';
 
 export type Response = { status: number; body: any; headers: Record<string, unknown>; raw: string };
@@ -71,6 +77,9 @@ export type TestContext = {
   app: FastifyInstance;
   database: DatabaseHandle;
   config: AppConfig;
+  runtime: Runtime;
+  /** This context's media storage directory (removed at close). */
+  dataDir: string;
   anonymous: Client;
   /** Registers a fresh user and returns a client signed in as them. */
   signUp(username?: string): Promise<Client & { userId: number; username: string }>;
@@ -81,16 +90,37 @@ export function testConfig(env: Record<string, string> = {}): AppConfig {
   return loadConfig({ LOG_LEVEL: 'silent', DATA_DIR: '/tmp/rapport-test-unused', ...env });
 }
 
-export async function createTestContext(env: Record<string, string> = {}): Promise<TestContext> {
-  const config = testConfig(env);
+export type TestContextOptions = {
+  /** Run the pipeline's jobs in this context (as the embedded server does). */
+  workers?: boolean;
+};
+
+/**
+ * The whole app on a fresh database, with real storage (a temp dir), the real embedded queue
+ * (pg-boss on the same database; on a shared PostgreSQL server in a schema of its own, so no other
+ * test file's worker takes this file's jobs) and an in-process event bus.
+ */
+export async function createTestContext(
+  env: Record<string, string> = {},
+  options: TestContextOptions = {},
+): Promise<TestContext> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rapport-test-'));
+  const config = testConfig({ STORAGE_URL: pathToFileURL(path.join(dataDir, 'media')).href, ...env });
   const database = await openTestDatabase();
-  const app = await buildApp({ config, database });
+  const logger = createLogger(config);
+  const runtime = await createRuntime(config, database, logger, {
+    queueSchema: `pgboss_test_${randomUUID().replaceAll('-', '').slice(0, 12)}`,
+  });
+  if (options.workers) await runtime.startWorkers();
+  const app = await buildApp({ config, database, ...runtime });
   await app.ready();
   const anonymous = new Client(app);
   return {
     app,
     database,
     config,
+    runtime,
+    dataDir,
     anonymous,
     async signUp(username = uniqueName()) {
       const res = await anonymous.post('/api/auth/users/register/', {
@@ -104,7 +134,9 @@ export async function createTestContext(env: Record<string, string> = {}): Promi
     },
     async close() {
       await app.close();
+      await runtime.close();
       await database.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

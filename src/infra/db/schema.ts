@@ -6,6 +6,7 @@ import {
   doublePrecision,
   index,
   integer,
+  jsonb,
   pgTable,
   primaryKey,
   real,
@@ -68,6 +69,8 @@ export const NOTE_STATUSES = ['ACTIVE', 'ARCHIVED', 'DELETED'] as const;
 export const NOTE_SOURCES = ['AI', 'MANUAL'] as const;
 
 export const FACE_EMBEDDING_DIM = 128;
+
+export type ProcessingProgress = { stage: string; percent: number };
 
 export const users = pgTable(
   'users',
@@ -145,6 +148,8 @@ export const interactions = pgTable(
       .notNull()
       .default('NONE'),
     processingError: text('processing_error').notNull().default(''),
+    /** `{stage, percent}` of the current or last processing run. */
+    processingProgress: jsonb('processing_progress').$type<ProcessingProgress>(),
     /** Storage key of the media file (see infra/storage). */
     mediaPath: text('media_path'),
     mediaFilename: varchar('media_filename', { length: 255 }),

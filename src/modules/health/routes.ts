@@ -1,20 +1,23 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { DatabaseHandle } from '../../infra/db/database.js';
+import type { JobQueue } from '../../infra/queue/index.js';
 
 const healthOut = z.object({
   status: z.enum(['ok', 'error']),
   database: z.string(),
   database_kind: z.enum(['pglite', 'postgres']),
-  queue: z.string(),
+  queue: z.enum(['redis', 'inline', 'error']),
+  queue_depth: z.object({ waiting: z.number(), active: z.number(), failed: z.number() }).nullable(),
   version: z.string(),
   uptime_seconds: z.number(),
 });
 
-export const healthRoutes: FastifyPluginAsyncZod<{ database: DatabaseHandle; version: string }> = async (
-  app,
-  { database, version },
-) => {
+export const healthRoutes: FastifyPluginAsyncZod<{
+  database: DatabaseHandle;
+  queue: JobQueue;
+  version: string;
+}> = async (app, { database, queue, version }) => {
   app.get(
     '/',
     {
@@ -33,13 +36,19 @@ export const healthRoutes: FastifyPluginAsyncZod<{ database: DatabaseHandle; ver
         request.log.error({ err: error }, 'health check: database unreachable');
         databaseStatus = 'error';
       }
-      const ok = databaseStatus === 'ok';
+      let queueDepth: { waiting: number; active: number; failed: number } | null = null;
+      try {
+        queueDepth = await queue.depth();
+      } catch (error) {
+        request.log.error({ err: error }, 'health check: queue unreachable');
+      }
+      const ok = databaseStatus === 'ok' && queueDepth !== null;
       return reply.code(ok ? 200 : 503).send({
         status: ok ? 'ok' : 'error',
         database: databaseStatus,
         database_kind: database.kind,
-        // No job queue yet: background work arrives with the media pipeline, run in-process.
-        queue: 'inline',
+        queue: queueDepth === null ? 'error' : queue.kind,
+        queue_depth: queueDepth,
         version,
         uptime_seconds: Math.round(process.uptime()),
       });

@@ -5,6 +5,8 @@ import {
   interactionParticipants,
   interactionSegments,
   interactions,
+  notes,
+  type ProcessingProgress,
   voiceSignatures,
 } from '../../infra/db/schema.js';
 import { qualified, totalCount } from '../../infra/db/sql.js';
@@ -16,7 +18,10 @@ export type InteractionValues = Pick<
   typeof interactions.$inferInsert,
   'interactionType' | 'title' | 'occurredAt' | 'durationSeconds' | 'summary' | 'transcription'
 >;
-export type InteractionListItem = Omit<InteractionRow, 'transcription' | 'searchVector'> & {
+export type InteractionListItem = Omit<
+  InteractionRow,
+  'transcription' | 'searchVector' | 'processingProgress'
+> & {
   participants: number[];
 };
 export type Segment = {
@@ -29,6 +34,7 @@ export type Segment = {
 export type IdentifiedParticipant = typeof identifiedParticipants.$inferSelect;
 export type InteractionDetail = InteractionListItem & {
   transcription: string;
+  processingProgress: ProcessingProgress | null;
   segments: Segment[];
   identifiedParticipants: IdentifiedParticipant[];
 };
@@ -132,7 +138,11 @@ export class InteractionsRepository {
 
   async get(userId: number, id: number): Promise<InteractionDetail | undefined> {
     const [row] = await this.db
-      .select({ ...listColumns, transcription: interactions.transcription })
+      .select({
+        ...listColumns,
+        transcription: interactions.transcription,
+        processingProgress: interactions.processingProgress,
+      })
       .from(interactions)
       .where(and(eq(interactions.userId, userId), eq(interactions.id, id)));
     if (!row) return undefined;
@@ -215,5 +225,159 @@ export class InteractionsRepository {
       .from(interactions)
       .where(and(eq(interactions.userId, userId), inArray(interactions.id, ids)));
     return new Set(rows.map((r) => r.id));
+  }
+
+  // ---- media and processing (the upload route and the pipeline) ----
+
+  /**
+   * Points the interaction at newly stored media and queues it for processing: PENDING, no error,
+   * no progress, no known duration. Returns the previous media key (to delete), or undefined when
+   * the interaction is not the user's.
+   */
+  async attachMedia(
+    userId: number,
+    id: number,
+    media: { key: string; filename: string; contentType: string; size: number },
+  ): Promise<{ previousKey: string | null } | undefined> {
+    return this.db.transaction(async (tx) => {
+      const [current] = await tx
+        .select({ key: interactions.mediaPath })
+        .from(interactions)
+        .where(and(eq(interactions.userId, userId), eq(interactions.id, id)))
+        .for('update');
+      if (!current) return undefined;
+      await tx
+        .update(interactions)
+        .set({
+          mediaPath: media.key,
+          mediaFilename: media.filename.slice(0, 255),
+          mediaContentType: media.contentType.slice(0, 255),
+          mediaSize: media.size,
+          mediaDurationSeconds: null,
+          processingStatus: 'PENDING',
+          processingError: '',
+          processingProgress: null,
+          updatedAt: new Date(),
+        })
+        .where(eq(interactions.id, id));
+      return { previousKey: current.key };
+    });
+  }
+
+  /** Queues the stored media for another run; returns its key, or null when there is no media. */
+  async requeue(userId: number, id: number): Promise<string | null | undefined> {
+    const [row] = await this.db
+      .update(interactions)
+      .set({
+        processingStatus: sql`case when ${interactions.mediaPath} is null then ${interactions.processingStatus} else 'PENDING' end`,
+        processingError: '',
+        processingProgress: null,
+      })
+      .where(and(eq(interactions.userId, userId), eq(interactions.id, id)))
+      .returning({ key: interactions.mediaPath });
+    return row === undefined ? undefined : row.key;
+  }
+
+  /**
+   * Starts a run for this media: PROCESSING, and the AI-derived rows of earlier runs (segments,
+   * identified participants, AI notes) removed so a re-run replaces them; manual notes stay.
+   * False when the interaction is gone or its media was replaced since the job was queued.
+   */
+  async startProcessing(userId: number, id: number, mediaKey: string): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      const rows = await tx
+        .update(interactions)
+        .set({
+          processingStatus: 'PROCESSING',
+          processingError: '',
+          processingProgress: { stage: 'queued', percent: 0 },
+        })
+        .where(
+          and(eq(interactions.userId, userId), eq(interactions.id, id), eq(interactions.mediaPath, mediaKey)),
+        )
+        .returning({ id: interactions.id });
+      if (rows.length === 0) return false;
+      await tx.delete(interactionSegments).where(eq(interactionSegments.interactionId, id));
+      await tx.delete(identifiedParticipants).where(eq(identifiedParticipants.interactionId, id));
+      await tx
+        .delete(notes)
+        .where(and(eq(notes.interactionId, id), eq(notes.userId, userId), eq(notes.source, 'AI')));
+      return true;
+    });
+  }
+
+  async setProgress(
+    userId: number,
+    id: number,
+    mediaKey: string,
+    progress: ProcessingProgress,
+  ): Promise<void> {
+    await this.db
+      .update(interactions)
+      .set({ processingProgress: progress })
+      .where(
+        and(eq(interactions.userId, userId), eq(interactions.id, id), eq(interactions.mediaPath, mediaKey)),
+      );
+  }
+
+  /** What probing the media found; the interaction's own duration is filled in when the user left it empty. */
+  async saveMediaDuration(
+    userId: number,
+    id: number,
+    mediaKey: string,
+    durationSeconds: number,
+  ): Promise<void> {
+    await this.db
+      .update(interactions)
+      .set({
+        mediaDurationSeconds: durationSeconds,
+        durationSeconds: sql`coalesce(${interactions.durationSeconds}, ${Math.round(durationSeconds)})`,
+      })
+      .where(
+        and(eq(interactions.userId, userId), eq(interactions.id, id), eq(interactions.mediaPath, mediaKey)),
+      );
+  }
+
+  async finishProcessing(
+    userId: number,
+    id: number,
+    mediaKey: string,
+    outcome: { status: 'COMPLETED' } | { status: 'FAILED'; error: string },
+  ): Promise<void> {
+    await this.db
+      .update(interactions)
+      .set({
+        processingStatus: outcome.status,
+        processingError: outcome.status === 'FAILED' ? outcome.error : '',
+        updatedAt: new Date(),
+      })
+      .where(
+        and(eq(interactions.userId, userId), eq(interactions.id, id), eq(interactions.mediaPath, mediaKey)),
+      );
+  }
+
+  async mediaOf(
+    userId: number,
+    id: number,
+  ): Promise<{ key: string | null; filename: string | null; contentType: string | null } | undefined> {
+    const [row] = await this.db
+      .select({
+        key: interactions.mediaPath,
+        filename: interactions.mediaFilename,
+        contentType: interactions.mediaContentType,
+      })
+      .from(interactions)
+      .where(and(eq(interactions.userId, userId), eq(interactions.id, id)));
+    return row;
+  }
+
+  /** Every media key in use, for the scheduler's orphan clean-up. */
+  async mediaKeyExists(key: string): Promise<boolean> {
+    const [row] = await this.db
+      .select({ id: interactions.id })
+      .from(interactions)
+      .where(eq(interactions.mediaPath, key))
+      .limit(1);
+    return row !== undefined;
   }
 }

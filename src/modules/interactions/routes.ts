@@ -39,10 +39,11 @@ function toInteractionOut(row: InteractionListItem): InteractionOut {
   };
 }
 
-function toDetailOut(row: InteractionDetail): InteractionDetailOut {
+export function toDetailOut(row: InteractionDetail): InteractionDetailOut {
   return {
     ...toInteractionOut(row),
     transcription: row.transcription,
+    processing_progress: row.processingProgress,
     segments: row.segments.map((s) => ({
       start: s.start,
       end: s.end,

@@ -89,6 +89,10 @@ export const identifiedParticipantOut = z.object({
 
 export const interactionDetailOut = interactionOut.extend({
   transcription: z.string(),
+  processing_progress: z
+    .object({ stage: z.string(), percent: z.number() })
+    .nullable()
+    .describe('Current (or last) processing step and overall percent'),
   segments: z.array(segmentOut),
   identified_participants: z.array(identifiedParticipantOut),
 });

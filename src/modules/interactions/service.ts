@@ -3,6 +3,7 @@ import { ReferenceCheck } from '../../infra/http/ownership.js';
 import type { PageRequest } from '../../infra/http/pagination.js';
 import { parseOrdering, searchTerms } from '../../infra/http/query.js';
 import type { RelationshipsRepository } from '../relationships/repository.js';
+import type { MediaService } from './media-service.js';
 import {
   INTERACTION_ORDERING,
   type InteractionDetail,
@@ -15,6 +16,7 @@ export class InteractionsService {
   constructor(
     private readonly repo: InteractionsRepository,
     private readonly relationships: RelationshipsRepository,
+    private readonly media: MediaService,
   ) {}
 
   list(userId: number, query: Omit<InteractionListQuery, 'page' | 'page_size'>, page: PageRequest) {
@@ -64,8 +66,11 @@ export class InteractionsService {
     return this.get(userId, id);
   }
 
+  /** Deletes the interaction and its media file. */
   async delete(userId: number, id: number): Promise<void> {
-    if (!(await this.repo.delete(userId, id))) throw notFound();
+    const row = await this.repo.delete(userId, id);
+    if (!row) throw notFound();
+    await this.media.remove(row.mediaPath);
   }
 }
 

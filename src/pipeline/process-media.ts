@@ -1,0 +1,145 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import type { AppConfig } from '../infra/config/config.js';
+import type { ProcessingProgress } from '../infra/db/schema.js';
+import type { EventBus } from '../infra/events/index.js';
+import { extractFrames, isMediaError } from '../infra/media/index.js';
+import type { Job } from '../infra/queue/index.js';
+import type { Storage } from '../infra/storage/index.js';
+import type { InteractionsRepository } from '../modules/interactions/repository.js';
+import { runPipeline, type Stage, type StageContext } from './pipeline.js';
+import { audioStage } from './stages/audio.js';
+import { probeStage } from './stages/probe.js';
+
+/** The stages of a recorded call, in order. Faces, speech and notes join this list as they land. */
+export const MEDIA_STAGES: Stage[] = [probeStage, audioStage];
+
+export const processMediaJob = z.object({
+  interactionId: z.number().int().positive(),
+  userId: z.number().int().positive(),
+  /** The media the job was queued for: a job for media since replaced does nothing. */
+  mediaKey: z.string().min(1),
+});
+export type ProcessMediaJob = z.infer<typeof processMediaJob>;
+
+/** Event published on `user:{id}` as a job moves, for the web app and live sockets. */
+export type InteractionProcessingEvent = {
+  type: 'interaction.processing';
+  interaction_id: number;
+  status: 'PROCESSING' | 'COMPLETED' | 'FAILED';
+  progress: ProcessingProgress;
+  error?: string;
+};
+
+export const userChannel = (userId: number) => `user:${userId}`;
+
+export type MediaProcessorDeps = {
+  config: AppConfig;
+  storage: Storage;
+  interactions: InteractionsRepository;
+  events: EventBus;
+  log: Logger;
+  stages?: Stage[];
+};
+
+/** Minimum time between progress writes, so a fast stage does not flood the database. */
+const PROGRESS_INTERVAL_MS = 500;
+
+/**
+ * The `process-media` job: runs the stages on one interaction's media. Media ffmpeg cannot read
+ * ends FAILED with the reason at once (retrying cannot help); any other error is retried by the
+ * queue, and FAILED is written when the last attempt fails.
+ */
+export function createMediaProcessor(deps: MediaProcessorDeps) {
+  const { config, storage, interactions, events } = deps;
+  const stages = deps.stages ?? MEDIA_STAGES;
+
+  async function publish(
+    data: ProcessMediaJob,
+    event: Omit<InteractionProcessingEvent, 'type' | 'interaction_id'>,
+  ) {
+    await events
+      .publish(userChannel(data.userId), {
+        type: 'interaction.processing',
+        interaction_id: data.interactionId,
+        ...event,
+      })
+      .catch((error) => deps.log.warn({ err: error }, 'could not publish a processing event'));
+  }
+
+  async function fail(data: ProcessMediaJob, error: string, progress: ProcessingProgress) {
+    await interactions.finishProcessing(data.userId, data.interactionId, data.mediaKey, {
+      status: 'FAILED',
+      error,
+    });
+    await publish(data, { status: 'FAILED', progress, error });
+  }
+
+  return async function processMedia(job: Job): Promise<void> {
+    const data = processMediaJob.parse(job.data);
+    const log = deps.log.child({ job: job.id, interaction: data.interactionId, attempt: job.attempt });
+    if (!(await interactions.startProcessing(data.userId, data.interactionId, data.mediaKey))) {
+      log.info('interaction deleted or media replaced since the job was queued: nothing to do');
+      return;
+    }
+    const workDir = await fs.mkdtemp(path.join(os.tmpdir(), `rapport-job-${data.interactionId}-`));
+    let progress: ProcessingProgress = { stage: 'download', percent: 0 };
+    let lastWrite = 0;
+    const onProgress = (next: ProcessingProgress) => {
+      progress = next;
+      const now = Date.now();
+      if (now - lastWrite < PROGRESS_INTERVAL_MS && next.percent < 100) return;
+      lastWrite = now;
+      void interactions
+        .setProgress(data.userId, data.interactionId, data.mediaKey, next)
+        .catch((error) => log.warn({ err: error }, 'could not record progress'));
+      void publish(data, { status: 'PROCESSING', progress: next });
+    };
+    try {
+      const mediaFile = await storage.localPath(data.mediaKey, workDir);
+      const ctx: StageContext = {
+        interactionId: data.interactionId,
+        userId: data.userId,
+        mediaFile,
+        workDir,
+        config,
+        log,
+        signal: job.signal,
+        store: {
+          saveMediaDuration: (seconds) =>
+            interactions.saveMediaDuration(data.userId, data.interactionId, data.mediaKey, seconds),
+        },
+        frames: () =>
+          extractFrames(mediaFile, { ...config.frames, ffmpeg: config.ffmpeg, signal: job.signal }),
+      };
+      await runPipeline(stages, ctx, onProgress);
+      await interactions.setProgress(data.userId, data.interactionId, data.mediaKey, progress);
+      await interactions.finishProcessing(data.userId, data.interactionId, data.mediaKey, {
+        status: 'COMPLETED',
+      });
+      await publish(data, { status: 'COMPLETED', progress });
+      log.info('media processed');
+    } catch (error) {
+      // Stopped by a shutdown or a lost lease: the job runs again; this run is not a verdict.
+      if (job.signal.aborted) throw error;
+      if (isMediaError(error) && error.isUserError) {
+        log.info({ reason: error.reason }, 'media cannot be processed');
+        await fail(data, error.message, progress);
+        return;
+      }
+      if (job.attempt >= config.queue.attempts) {
+        log.error({ err: error }, 'processing failed on its last attempt');
+        const detail = error instanceof Error ? error.message : String(error);
+        await fail(data, `Processing failed at the ${progress.stage} step: ${detail}`, progress);
+        return;
+      }
+      log.warn({ err: error }, 'processing failed; the queue will retry');
+      throw error;
+    } finally {
+      await fs.rm(workDir, { recursive: true, force: true });
+    }
+  };
+}

@@ -1,0 +1,69 @@
+import type { Logger } from 'pino';
+import type { AppConfig } from './infra/config/config.js';
+import type { DatabaseHandle } from './infra/db/database.js';
+import { createEventBus, type EventBus } from './infra/events/index.js';
+import { createQueue, type JobQueue } from './infra/queue/index.js';
+import { createStorage, type Storage } from './infra/storage/index.js';
+import { InteractionsRepository } from './modules/interactions/repository.js';
+import { createMediaProcessor, processMediaJob, userChannel } from './pipeline/process-media.js';
+
+/** The adapters behind the services: storage, job queue and event bus, chosen by configuration. */
+export type Runtime = {
+  storage: Storage;
+  queue: JobQueue;
+  events: EventBus;
+  /** Consume pipeline jobs in this process (the embedded server, or `rapport worker`). */
+  startWorkers(): Promise<void>;
+  close(): Promise<void>;
+};
+
+export async function createRuntime(
+  config: AppConfig,
+  database: DatabaseHandle,
+  logger: Logger,
+  options: { queueSchema?: string } = {},
+): Promise<Runtime> {
+  const storage = createStorage(config.storage);
+  const events = createEventBus(config, { logger });
+  let queue: JobQueue;
+  try {
+    queue = await createQueue(config, database, { logger, pgSchema: options.queueSchema });
+  } catch (error) {
+    await events.close();
+    throw error;
+  }
+  const interactions = new InteractionsRepository(database.db);
+
+  // A job that ran out of attempts without recording a verdict (its workers kept dying): FAILED.
+  queue.onFailed(async (failure) => {
+    if (failure.name !== 'process-media') return;
+    const parsed = processMediaJob.safeParse(failure.data);
+    if (!parsed.success) return;
+    const { userId, interactionId, mediaKey } = parsed.data;
+    const error = `Processing stopped before it could finish, ${config.queue.attempts} times: ${failure.error}`;
+    await interactions.finishProcessing(userId, interactionId, mediaKey, { status: 'FAILED', error });
+    await events.publish(userChannel(userId), {
+      type: 'interaction.processing',
+      interaction_id: interactionId,
+      status: 'FAILED',
+      error,
+    });
+  });
+
+  return {
+    storage,
+    queue,
+    events,
+    async startWorkers() {
+      const processMedia = createMediaProcessor({ config, storage, interactions, events, log: logger });
+      await queue.work('process-media', processMedia);
+    },
+    async close() {
+      try {
+        await queue.close(config.shutdownTimeoutMs);
+      } finally {
+        await events.close();
+      }
+    },
+  };
+}
