@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { sql } from 'drizzle-orm';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { type AppConfig, loadConfig } from '../../src/infra/config/config.js';
@@ -108,9 +109,8 @@ export async function createTestContext(
   const config = testConfig({ STORAGE_URL: pathToFileURL(path.join(dataDir, 'media')).href, ...env });
   const database = await openTestDatabase();
   const logger = createLogger(config);
-  const runtime = await createRuntime(config, database, logger, {
-    queueSchema: `pgboss_test_${randomUUID().replaceAll('-', '').slice(0, 12)}`,
-  });
+  const queueSchema = `pgboss_test_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+  const runtime = await createRuntime(config, database, logger, { queueSchema });
   if (options.workers) await runtime.startWorkers();
   const app = await buildApp({ config, database, ...runtime });
   await app.ready();
@@ -135,6 +135,9 @@ export async function createTestContext(
     async close() {
       await app.close();
       await runtime.close();
+      // The shared server outlives the test: leave no queue schema behind.
+      if (database.kind === 'postgres')
+        await database.db.execute(sql.raw(`drop schema if exists ${queueSchema} cascade`));
       await database.close();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },

@@ -120,7 +120,7 @@ export function queueContract(label: string, make: QueueFactory) {
     expect(await queue.depth('process-media')).toEqual({ waiting: 0, active: 0, failed: 1 });
   });
 
-  it('deduplicates by jobId while queued or running; the key is free again afterwards', async () => {
+  it('deduplicates by jobId while queued; the key is free again once the job finished', async () => {
     const queue = await open();
     const first = await queue.enqueue('process-media', { v: 1 }, { jobId: 'interaction-1' });
     expect(await queue.enqueue('process-media', { v: 2 }, { jobId: 'interaction-1' })).toBe(first);
@@ -128,27 +128,53 @@ export function queueContract(label: string, make: QueueFactory) {
     expect(other).not.toBe(first);
     expect((await queue.depth()).waiting).toBe(2);
 
-    const release = gate();
     const runs: Array<{ id: string; data: unknown }> = [];
     await queue.work('process-media', async (job) => {
       runs.push({ id: job.id, data: job.data });
-      await release.opened;
     });
-    await waitFor('both running', () => runs.length === 2);
-    // Running: still the same job.
-    expect(await queue.enqueue('process-media', { v: 4 }, { jobId: 'interaction-1' })).toBe(first);
-    release.open();
+    await waitFor('both runs', () => runs.length === 2);
+    expect(runs.find((r) => r.id === first)?.data).toEqual({ v: 1 });
     await waitFor('completion', async () => {
       const depth = await queue.depth();
       return depth.active === 0 && depth.waiting === 0;
     });
-    expect(runs.find((r) => r.id === first)?.data).toEqual({ v: 1 });
 
-    // Finished: the key is free again.
     const again = await queue.enqueue('process-media', { v: 5 }, { jobId: 'interaction-1' });
     expect(again).not.toBe(first);
     await waitFor('the new run', () => runs.length === 3);
     expect(runs[2]).toEqual({ id: again, data: { v: 5 } });
+    await sleep(300);
+    expect(runs).toHaveLength(3);
+  });
+
+  it('asked again while its job runs: one follow-up run afterwards, with the last data, never concurrent', async () => {
+    const queue = await open(); // concurrency 2: a second run could start at once if allowed
+    const release = gate();
+    const runs: Array<{ id: string; data: any; start: number; end?: number }> = [];
+    await queue.work('process-media', async (job) => {
+      const run: (typeof runs)[number] = { id: job.id, data: job.data, start: Date.now() };
+      runs.push(run);
+      if (job.data.v === 1) await release.opened;
+      run.end = Date.now();
+    });
+    const first = await queue.enqueue('process-media', { v: 1 }, { jobId: 'media-9' });
+    await waitFor('the first run', () => runs.length === 1);
+    expect(await queue.enqueue('process-media', { v: 2 }, { jobId: 'media-9' })).toBe(first);
+    expect(await queue.enqueue('process-media', { v: 3 }, { jobId: 'media-9' })).toBe(first);
+    await sleep(300);
+    expect(runs).toHaveLength(1);
+
+    release.open();
+    await waitFor('the follow-up', () => runs.length === 2);
+    expect(runs[1]!.id).not.toBe(first);
+    expect(runs[1]!.data).toEqual({ v: 3 });
+    expect(runs[1]!.start).toBeGreaterThanOrEqual(runs[0]!.end!);
+    await sleep(500);
+    expect(runs).toHaveLength(2);
+    await waitFor('empty', async () => {
+      const depth = await queue.depth();
+      return depth.active === 0 && depth.waiting === 0;
+    });
   });
 
   it('counts waiting, active and failed jobs, and runs at most WORKER_CONCURRENCY at once', async () => {

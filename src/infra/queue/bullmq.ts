@@ -96,7 +96,8 @@ export async function createBullmqQueue(
         data,
         // Deduplication (not a custom job id) so that the key is free again once the job finished:
         // a retained completed or failed job must not block processing the same thing again.
-        enqueueOptions.jobId ? { deduplication: { id: enqueueOptions.jobId } } : {},
+        // keepLastIfActive: asked again while it runs, one follow-up runs after it (latest data).
+        enqueueOptions.jobId ? { deduplication: { id: enqueueOptions.jobId, keepLastIfActive: true } } : {},
       );
       return String(job.id);
     },

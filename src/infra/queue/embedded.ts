@@ -94,7 +94,7 @@ export async function createEmbeddedQueue(
     owned.add(schema);
     pgliteQueues.set(database.pglite, owned);
   }
-  const release = () => database.pglite && pgliteQueues.get(database.pglite)?.delete(schema);
+  const releaseOwnership = () => database.pglite && pgliteQueues.get(database.pglite)?.delete(schema);
 
   const sql = openSqlBackend(database, concurrency);
   const boss = new PgBoss({
@@ -118,7 +118,7 @@ export async function createEmbeddedQueue(
   } catch (error) {
     await boss.stop({ graceful: false }).catch(() => {});
     await sql.close();
-    release();
+    releaseOwnership();
     throw error;
   }
 
@@ -136,6 +136,18 @@ export async function createEmbeddedQueue(
   const working = new Set<JobName>();
   const failureListeners = new Set<FailureListener>();
   const timers = new Map<JobName, NodeJS.Timeout>();
+  // Held follow-ups whose run ended where this process could not see it (expiry by maintenance).
+  const sweeper = setInterval(
+    () => {
+      for (const name of JOB_NAMES) {
+        releaseHeld(name).catch((error) =>
+          log.warn({ err: error, queue: name }, 'releasing held jobs failed'),
+        );
+      }
+    },
+    Math.max(1_000, stalledIntervalMs),
+  );
+  sweeper.unref();
   let deadLettersConsumed = false;
   let stopping = false;
   let closing: Promise<void> | undefined;
@@ -148,6 +160,7 @@ export async function createEmbeddedQueue(
       `UPDATE ${schema}.job SET start_after = now() WHERE name = $1 AND id = ANY($2::uuid[]) AND state = 'retry'`,
       [queue, ids],
     );
+    await releaseHeld(queue); // if that was their last attempt
     log.warn({ queue, jobIds: ids }, message);
   }
 
@@ -164,15 +177,17 @@ export async function createEmbeddedQueue(
         await interrupt(queue, ids, 'interrupted: the process stopped while the job was running');
       }
     } catch (error) {
+      clearInterval(sweeper);
       await boss.stop({ graceful: false }).catch(() => {});
-      release();
+      releaseOwnership();
       throw error;
     }
   }
 
-  const keyLock = (tx: Sql, name: string, key: string) =>
-    // Serialises everything that decides about one key (several processes on a PostgreSQL server).
-    tx.executeSql('SELECT pg_advisory_xact_lock(hashtext($1))', [`${schema}:${name}:${key}`]);
+  /** Serialises everything that decides about one key (several processes on a PostgreSQL server). */
+  function keyLock(tx: Sql, name: string, key: string) {
+    return tx.executeSql('SELECT pg_advisory_xact_lock(hashtext($1))', [`${schema}:${name}:${key}`]);
+  }
 
   /**
    * Adds a job; with a `key`, at most one job of that key is queued and one runs:
@@ -225,7 +240,7 @@ export async function createEmbeddedQueue(
 
   /** Releases held follow-ups whose key has nothing queued or running any more. */
   async function releaseHeld(queue: string, key?: string) {
-    const release = (tx: Sql) =>
+    const unhold = (tx: Sql) =>
       tx.executeSql(
         `UPDATE ${schema}.job h SET start_after = now()
          WHERE h.name = $1 AND h.state = 'created' AND h.start_after = 'infinity'
@@ -239,10 +254,10 @@ export async function createEmbeddedQueue(
       );
     const { rows } =
       key === undefined
-        ? await release(sql)
+        ? await unhold(sql)
         : await sql.transaction(async (tx) => {
             await keyLock(tx, queue, key);
-            return release(tx);
+            return unhold(tx);
           });
     if (rows.length > 0) bell(queue).ring();
   }
@@ -432,6 +447,7 @@ export async function createEmbeddedQueue(
     close(timeoutMs = config.shutdownTimeoutMs) {
       closing ??= (async () => {
         stopping = true;
+        clearInterval(sweeper);
         for (const timer of timers.values()) clearInterval(timer);
         for (const b of bells.values()) b.ringAll();
         const finished = Promise.all(loops);
@@ -456,7 +472,7 @@ export async function createEmbeddedQueue(
         }
         await boss.stop({ graceful: false, wait: true }).catch(() => {});
         await sql.close();
-        release();
+        releaseOwnership();
       })();
       return closing;
     },

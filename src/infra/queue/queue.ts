@@ -50,9 +50,13 @@ export type QueueDepth = {
 
 export type EnqueueOptions = {
   /**
-   * Deduplication key: while a job enqueued with this key is queued, retrying or running, enqueueing
-   * the same key again adds nothing and returns the existing job's id. Once that job completed or
-   * failed, the key can be used again.
+   * Deduplication key; at most one job per key is queued and one runs, never two at once:
+   * - a job of this key is queued (or waiting out a retry): nothing is added, its id is returned;
+   * - one is running: one follow-up run is kept for after it ends (asking again meanwhile only
+   *   replaces the follow-up's data: the last wins), and the running job's id is returned. So a
+   *   request made just after a handler recorded its result, before its job was marked done, is
+   *   not lost;
+   * - none: a job is added. A finished (completed or failed) job does not block its key.
    */
   jobId?: string;
 };
