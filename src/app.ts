@@ -19,6 +19,9 @@ import { installDrfMessages } from './infra/http/zod-messages.js';
 import { loggerOptions } from './infra/logging/logger.js';
 import type { JobQueue } from './infra/queue/index.js';
 import type { Storage } from './infra/storage/index.js';
+import { DigestRepository } from './modules/digest/repository.js';
+import { digestRoutes } from './modules/digest/routes.js';
+import { DigestService } from './modules/digest/service.js';
 import { healthRoutes } from './modules/health/routes.js';
 import { mediaRoutes } from './modules/interactions/media-routes.js';
 import { MediaService } from './modules/interactions/media-service.js';
@@ -71,6 +74,7 @@ export function createServices({ config, database, storage, queue }: AppDeps) {
     interactions: new InteractionsService(interactionsRepo, relationshipsRepo, media),
     notes: new NotesService(new NotesRepository(db), relationshipsRepo, interactionsRepo),
     signatures: new SignaturesService(new SignaturesRepository(db), relationshipsRepo),
+    digest: new DigestService(new DigestRepository(db), config.digest),
   };
 }
 export type Services = ReturnType<typeof createServices>;
@@ -142,6 +146,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     media: services.media,
   });
   await app.register(notesRoutes, { prefix: '/api/notes/', notes: services.notes });
+  await app.register(digestRoutes, { prefix: '/api/digest/', digest: services.digest });
   await app.register(signaturesRoutes, { prefix: '/api/signatures/', signatures: services.signatures });
   return app;
 }

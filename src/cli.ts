@@ -8,7 +8,13 @@ import { ConfigError, loadConfig } from './infra/config/config.js';
 import { DataDirLockedError } from './infra/db/data-dir-lock.js';
 import { ApiError } from './infra/http/errors.js';
 import { installDrfMessages } from './infra/http/zod-messages.js';
-import { openConfiguredDatabase, startServer, startWorker, WorkerModeError } from './server.js';
+import {
+  openConfiguredDatabase,
+  startScheduler,
+  startServer,
+  startWorker,
+  WorkerModeError,
+} from './server.js';
 
 async function prompt(question: string, hidden = false): Promise<string> {
   const rl = createInterface({ input, output, terminal: true });
@@ -44,6 +50,13 @@ program
   .description('process pipeline jobs (needs REDIS_URL or DATABASE_URL: a queue several processes share)')
   .action(async () => {
     await startWorker(loadConfig());
+  });
+
+program
+  .command('scheduler')
+  .description('register the periodic maintenance job on the Redis queue and keep it registered')
+  .action(async () => {
+    await startScheduler(loadConfig());
   });
 
 program

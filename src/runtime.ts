@@ -4,6 +4,8 @@ import type { DatabaseHandle } from './infra/db/database.js';
 import { createEventBus, type EventBus } from './infra/events/index.js';
 import { createQueue, type JobQueue } from './infra/queue/index.js';
 import { createStorage, type Storage } from './infra/storage/index.js';
+import { createMaintenance } from './jobs/maintenance.js';
+import { MaintenanceRepository } from './jobs/maintenance-repository.js';
 import { InteractionsRepository } from './modules/interactions/repository.js';
 import { createMediaProcessor, processMediaJob, userChannel } from './pipeline/process-media.js';
 
@@ -12,8 +14,10 @@ export type Runtime = {
   storage: Storage;
   queue: JobQueue;
   events: EventBus;
-  /** Consume pipeline jobs in this process (the embedded server, or `rapport worker`). */
+  /** Consume pipeline and maintenance jobs in this process (the embedded server, or `rapport worker`). */
   startWorkers(): Promise<void>;
+  /** Register the periodic jobs (idempotent): the embedded server, or `rapport scheduler`. */
+  startScheduler(): Promise<void>;
   close(): Promise<void>;
 };
 
@@ -57,6 +61,19 @@ export async function createRuntime(
     async startWorkers() {
       const processMedia = createMediaProcessor({ config, storage, interactions, events, log: logger });
       await queue.work('process-media', processMedia);
+      const maintenance = createMaintenance({
+        config,
+        repo: new MaintenanceRepository(database.db),
+        storage,
+        queue,
+        log: logger,
+      });
+      await queue.work('maintenance', async () => {
+        await maintenance();
+      });
+    },
+    async startScheduler() {
+      await queue.schedule('maintenance', config.maintenance.intervalMs);
     },
     async close() {
       try {

@@ -79,7 +79,10 @@ export async function startServer(config: AppConfig): Promise<RunningServer> {
     return closing;
   };
   try {
-    if (runtime.queue.kind === 'inline') await runtime.startWorkers();
+    if (runtime.queue.kind === 'inline') {
+      await runtime.startWorkers();
+      await runtime.startScheduler();
+    }
     await app.listen({ port: config.port, host: config.host });
   } catch (error) {
     await close();
@@ -124,6 +127,46 @@ export async function startWorker(config: AppConfig): Promise<{ close(): Promise
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
+      try {
+        await runtime.close();
+      } finally {
+        await database.close();
+      }
+    })();
+    return closing;
+  };
+  onShutdownSignal(config, logger, close);
+  return { close };
+}
+
+/**
+ * `rapport scheduler`: registers the periodic jobs on the shared queue (BullMQ job schedulers are
+ * kept in Redis and run by the workers), then stays up re-registering them hourly, so a changed
+ * interval takes effect and a flushed Redis gets them back.
+ */
+export async function startScheduler(config: AppConfig): Promise<{ close(): Promise<void> }> {
+  if (!config.redisUrl) {
+    throw new WorkerModeError(
+      'rapport scheduler is for the Redis queue (REDIS_URL). Without Redis, `rapport serve` schedules the periodic jobs itself.',
+    );
+  }
+  const logger = createLogger(config);
+  const database = await openConfiguredDatabase(config);
+  const runtime = await createRuntime(config, database, logger).catch(async (error) => {
+    await database.close();
+    throw error;
+  });
+  await runtime.startScheduler();
+  const timer = setInterval(() => {
+    runtime
+      .startScheduler()
+      .catch((error) => logger.error({ err: error }, 'could not register the schedules'));
+  }, 3600 * 1000);
+  logger.info({ maintenanceEveryMs: config.maintenance.intervalMs }, 'scheduler started');
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      clearInterval(timer);
       try {
         await runtime.close();
       } finally {

@@ -78,6 +78,7 @@ const relationshipFields: Record<string, FieldType> = {
   birthday: 'date?',
   how_we_met: 'text',
   tags: 'tags',
+  contact_interval_days: 'int?',
 };
 const interactionFields: Record<string, FieldType> = {
   interaction_type: 'enum',

@@ -102,6 +102,7 @@ describe('create', () => {
       birthday: null,
       how_we_met: '',
       tags: [],
+      contact_interval_days: null,
       created_at: expect.stringMatching(ISO_TIMESTAMP),
       updated_at: expect.stringMatching(ISO_TIMESTAMP),
       last_interaction_at: null,
@@ -289,6 +290,7 @@ describe('detail', () => {
       [
         'birthday',
         'company',
+        'contact_interval_days',
         'created_at',
         'email',
         'how_we_met',

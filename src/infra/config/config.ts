@@ -67,6 +67,14 @@ const envSchema = z.object({
   /** BullMQ job lock and stalled-job check: a killed worker's job is re-run after about these. */
   QUEUE_LOCK_DURATION_MS: positiveInt.default(30_000),
   QUEUE_STALLED_INTERVAL_MS: positiveInt.default(15_000),
+  /** How often the maintenance job runs. */
+  MAINTENANCE_INTERVAL_MS: positiveInt.default(3600 * 1000),
+  /** Processing silent for this long (no status or progress change) is queued again. */
+  STUCK_JOB_TIMEOUT_MS: positiveInt.default(30 * 60 * 1000),
+  /** Digest: keep in touch with everyone at least this often (days), unless set per person; 0 = only per person. */
+  DIGEST_CONTACT_INTERVAL_DAYS: z.coerce.number().int().min(0).max(3650).default(90),
+  /** Digest: birthdays this many days ahead. */
+  DIGEST_BIRTHDAY_DAYS: z.coerce.number().int().min(1).max(366).default(14),
 });
 
 export type AppConfig = {
@@ -88,6 +96,8 @@ export type AppConfig = {
   storage: { url: string; s3Endpoint: string | undefined; s3ForcePathStyle: boolean; awsRegion: string };
   ffmpeg: { ffmpegPath: string | undefined; ffprobePath: string | undefined };
   frames: { rate: number; maxWidth: number; sceneThreshold: number };
+  maintenance: { intervalMs: number; stuckJobTimeoutMs: number };
+  digest: { contactIntervalDays: number; birthdayDays: number };
   queue: {
     concurrency: number;
     attempts: number;
@@ -144,6 +154,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     ffmpeg: { ffmpegPath: e.FFMPEG_PATH, ffprobePath: e.FFPROBE_PATH },
     frames: { rate: e.FRAME_RATE, maxWidth: e.FRAME_MAX_WIDTH, sceneThreshold: e.FRAME_SCENE_THRESHOLD },
+    maintenance: { intervalMs: e.MAINTENANCE_INTERVAL_MS, stuckJobTimeoutMs: e.STUCK_JOB_TIMEOUT_MS },
+    digest: { contactIntervalDays: e.DIGEST_CONTACT_INTERVAL_DAYS, birthdayDays: e.DIGEST_BIRTHDAY_DAYS },
     queue: {
       concurrency: e.WORKER_CONCURRENCY,
       attempts: e.JOB_ATTEMPTS,

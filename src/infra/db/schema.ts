@@ -119,6 +119,8 @@ export const relationships = pgTable(
     birthday: date('birthday', { mode: 'string' }),
     howWeMet: text('how_we_met').notNull().default(''),
     tags: text('tags').array().notNull().default(sql`'{}'::text[]`),
+    /** Keep in touch at least this often (days); null uses the default of the digest. */
+    contactIntervalDays: integer('contact_interval_days'),
     ...timestamps,
   },
   (t) => [
@@ -150,6 +152,8 @@ export const interactions = pgTable(
     processingError: text('processing_error').notNull().default(''),
     /** `{stage, percent}` of the current or last processing run. */
     processingProgress: jsonb('processing_progress').$type<ProcessingProgress>(),
+    /** Last change of status or progress: a job silent for too long is re-queued by maintenance. */
+    processingUpdatedAt: timestamp('processing_updated_at', { withTimezone: true, mode: 'date' }),
     /** Storage key of the media file (see infra/storage). */
     mediaPath: text('media_path'),
     mediaFilename: varchar('media_filename', { length: 255 }),

@@ -20,7 +20,7 @@ export type InteractionValues = Pick<
 >;
 export type InteractionListItem = Omit<
   InteractionRow,
-  'transcription' | 'searchVector' | 'processingProgress'
+  'transcription' | 'searchVector' | 'processingProgress' | 'processingUpdatedAt'
 > & {
   participants: number[];
 };
@@ -257,6 +257,7 @@ export class InteractionsRepository {
           processingStatus: 'PENDING',
           processingError: '',
           processingProgress: null,
+          processingUpdatedAt: new Date(),
           updatedAt: new Date(),
         })
         .where(eq(interactions.id, id));
@@ -272,6 +273,7 @@ export class InteractionsRepository {
         processingStatus: sql`case when ${interactions.mediaPath} is null then ${interactions.processingStatus} else 'PENDING' end`,
         processingError: '',
         processingProgress: null,
+        processingUpdatedAt: new Date(),
       })
       .where(and(eq(interactions.userId, userId), eq(interactions.id, id)))
       .returning({ key: interactions.mediaPath });
@@ -291,6 +293,7 @@ export class InteractionsRepository {
           processingStatus: 'PROCESSING',
           processingError: '',
           processingProgress: { stage: 'queued', percent: 0 },
+          processingUpdatedAt: new Date(),
         })
         .where(
           and(eq(interactions.userId, userId), eq(interactions.id, id), eq(interactions.mediaPath, mediaKey)),
@@ -314,7 +317,7 @@ export class InteractionsRepository {
   ): Promise<void> {
     await this.db
       .update(interactions)
-      .set({ processingProgress: progress })
+      .set({ processingProgress: progress, processingUpdatedAt: new Date() })
       .where(
         and(eq(interactions.userId, userId), eq(interactions.id, id), eq(interactions.mediaPath, mediaKey)),
       );
@@ -349,6 +352,7 @@ export class InteractionsRepository {
       .set({
         processingStatus: outcome.status,
         processingError: outcome.status === 'FAILED' ? outcome.error : '',
+        processingUpdatedAt: new Date(),
         updatedAt: new Date(),
       })
       .where(
@@ -369,15 +373,5 @@ export class InteractionsRepository {
       .from(interactions)
       .where(and(eq(interactions.userId, userId), eq(interactions.id, id)));
     return row;
-  }
-
-  /** Every media key in use, for the scheduler's orphan clean-up. */
-  async mediaKeyExists(key: string): Promise<boolean> {
-    const [row] = await this.db
-      .select({ id: interactions.id })
-      .from(interactions)
-      .where(eq(interactions.mediaPath, key))
-      .limit(1);
-    return row !== undefined;
   }
 }

@@ -28,6 +28,7 @@ export function toRelationshipOut(row: RelationshipListItem): RelationshipOut {
     birthday: row.birthday,
     how_we_met: row.howWeMet,
     tags: row.tags,
+    contact_interval_days: row.contactIntervalDays,
     created_at: row.createdAt.toISOString(),
     updated_at: row.updatedAt.toISOString(),
     last_interaction_at: row.lastInteractionAt?.toISOString() ?? null,

@@ -12,6 +12,7 @@ const optionalFields = {
   company: text(255),
   birthday: isoDate.nullable(),
   how_we_met: text(5000),
+  contact_interval_days: z.number().int().min(1).max(3650).nullable(),
   tags: z
     .array(tag)
     .max(50)
@@ -54,6 +55,7 @@ export const relationshipOut = z.object({
   birthday: z.string().nullable(),
   how_we_met: z.string(),
   tags: z.array(z.string()),
+  contact_interval_days: z.number().int().nullable(),
   created_at: z.string(),
   updated_at: z.string(),
   last_interaction_at: z.string().nullable(),

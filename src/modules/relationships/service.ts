@@ -27,6 +27,7 @@ function toValues(body: RelationshipBody): Partial<RelationshipValues> {
   if (body.birthday !== undefined) values.birthday = body.birthday;
   if (body.how_we_met !== undefined) values.howWeMet = body.how_we_met;
   if (body.tags !== undefined) values.tags = body.tags;
+  if (body.contact_interval_days !== undefined) values.contactIntervalDays = body.contact_interval_days;
   return values;
 }
 

@@ -1,0 +1,53 @@
+import { and, eq, inArray, lt, sql } from 'drizzle-orm';
+import type { Database } from '../infra/db/database.js';
+import { interactions, notes } from '../infra/db/schema.js';
+
+/**
+ * Housekeeping queries. Unlike the modules' repositories these span every user on purpose: they
+ * run as the system's periodic job, never on behalf of a request.
+ */
+export class MaintenanceRepository {
+  constructor(private readonly db: Database) {}
+
+  /** Soft-deleted notes whose deletion is older than the cut-off are removed for good. */
+  async purgeDeletedNotes(olderThan: Date): Promise<number> {
+    const rows = await this.db
+      .delete(notes)
+      .where(and(eq(notes.status, 'DELETED'), lt(notes.updatedAt, olderThan)))
+      .returning({ id: notes.id });
+    return rows.length;
+  }
+
+  /** Interactions waiting or processing whose job has been silent since the cut-off. */
+  async stuckProcessing(silentSince: Date): Promise<{ id: number; userId: number; mediaKey: string }[]> {
+    const rows = await this.db
+      .select({ id: interactions.id, userId: interactions.userId, mediaKey: interactions.mediaPath })
+      .from(interactions)
+      .where(
+        and(
+          inArray(interactions.processingStatus, ['PENDING', 'PROCESSING']),
+          sql`${interactions.mediaPath} is not null`,
+          lt(interactions.processingUpdatedAt, silentSince),
+        ),
+      );
+    return rows.filter((r): r is { id: number; userId: number; mediaKey: string } => r.mediaKey !== null);
+  }
+
+  async touchProcessing(id: number): Promise<void> {
+    await this.db
+      .update(interactions)
+      .set({ processingUpdatedAt: new Date() })
+      .where(eq(interactions.id, id));
+  }
+
+  /** Which of these storage keys no interaction points at. */
+  async unreferencedMediaKeys(keys: string[]): Promise<string[]> {
+    if (keys.length === 0) return [];
+    const rows = await this.db
+      .select({ key: interactions.mediaPath })
+      .from(interactions)
+      .where(inArray(interactions.mediaPath, keys));
+    const used = new Set(rows.map((r) => r.key));
+    return keys.filter((key) => !used.has(key));
+  }
+}
