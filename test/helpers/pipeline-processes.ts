@@ -25,7 +25,8 @@ export async function buildLongRecording(dir: string, loops = 60): Promise<LongR
   const { ffmpeg, ffprobe } = await resolveMediaBinaries();
   const run = (bin: string, args: string[]) => {
     const result = spawnSync(bin, args, { encoding: 'utf8' });
-    if (result.status !== 0) throw new Error(`${path.basename(bin)} ${args.join(' ')} failed:\n${result.stderr}`);
+    if (result.status !== 0)
+      throw new Error(`${path.basename(bin)} ${args.join(' ')} failed:\n${result.stderr}`);
     return result.stdout;
   };
   const tone = path.join(dir, 'silence-7.1-192k.mkv');
@@ -108,7 +109,10 @@ export class HttpClient {
  * The job work directories (`rapport-job-<interaction>-*`) under a process' TMPDIR, with whether
  * the audio stage's ffmpeg is writing its WAV there right now.
  */
-export function jobDirs(tmpDir: string, interactionId: number): Array<{ dir: string; extractingAudio: boolean }> {
+export function jobDirs(
+  tmpDir: string,
+  interactionId: number,
+): Array<{ dir: string; extractingAudio: boolean }> {
   if (!fs.existsSync(tmpDir)) return [];
   return fs
     .readdirSync(tmpDir)
@@ -119,17 +123,19 @@ export function jobDirs(tmpDir: string, interactionId: number): Array<{ dir: str
     });
 }
 
-/** Direct children of `pid` (Linux /proc; empty elsewhere). */
-export function childPids(pid: number): number[] {
+/** Direct children of `pid`, with their command lines (Linux /proc; empty elsewhere). */
+export function childProcesses(pid: number): Array<{ pid: number; command: string }> {
   if (!fs.existsSync('/proc/self/stat')) return [];
-  const children: number[] = [];
+  const children: Array<{ pid: number; command: string }> = [];
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
       // pid (comm) state ppid …; comm may contain spaces and parentheses: split after the last ')'.
       const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === pid) children.push(Number(entry));
+      if (ppid !== pid) continue;
+      const command = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
+      children.push({ pid: Number(entry), command });
     } catch {
       // exited meanwhile
     }
@@ -138,18 +144,23 @@ export function childPids(pid: number): number[] {
 }
 
 /**
- * SIGKILLs a process and the children it had (ffmpeg): what the OOM killer or a lost machine or
- * container does. Killing only the Node process would leave its ffmpeg running as an orphan.
+ * SIGKILLs a process and the children it had: what the OOM killer, a lost machine or a killed
+ * container does. Killing only the Node process would leave its ffmpeg running as an orphan, to
+ * the end of its input. Returns the children's command lines.
  */
-export function killTree(pid: number): number[] {
-  const children = childPids(pid);
+export function killTree(pid: number): string[] {
+  const children = childProcesses(pid);
   process.kill(pid, 'SIGKILL');
   for (const child of children) {
     try {
-      process.kill(child, 'SIGKILL');
+      process.kill(child.pid, 'SIGKILL');
     } catch {
       // already gone
     }
   }
-  return children;
+  return children.map((child) => child.command);
 }
+
+/** Whether one of these command lines runs ffmpeg (the system one or the npm-shipped one). */
+export const runsFfmpeg = (commands: string[]) =>
+  commands.some((command) => /(^|\/)ffmpeg\S* /.test(command));

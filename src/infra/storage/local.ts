@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createWriteStream, type Dirent, type Stats } from 'node:fs';
+import type { Dirent, Stats } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -43,8 +43,11 @@ export class LocalStorage implements Storage {
     const counter = new ByteCounter(options.maxBytes);
     const temp = await this.newTempFile();
     try {
-      // flush: fsync before close, so a crash right after the rename can't leave an empty file.
-      await pipeline(body, counter, createWriteStream(temp, { flags: 'wx', flush: true }));
+      // The file is opened before the pipeline starts: a stream opening it lazily could create it
+      // after a failed put had already removed it. flush: fsync before close, so a crash right
+      // after the rename can't leave an empty file.
+      const handle = await open(temp, 'wx');
+      await pipeline(body, counter, handle.createWriteStream({ flush: true }));
       await this.moveIntoPlace(temp, target);
     } catch (error) {
       await rm(temp, { force: true });
