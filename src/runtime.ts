@@ -28,10 +28,14 @@ export async function createRuntime(
   options: { queueSchema?: string } = {},
 ): Promise<Runtime> {
   const storage = createStorage(config.storage);
-  const events = createEventBus(config, { logger });
+  const events = createEventBus(config, { logger, prefix: `${config.redisPrefix}:events:` });
   let queue: JobQueue;
   try {
-    queue = await createQueue(config, database, { logger, pgSchema: options.queueSchema });
+    queue = await createQueue(config, database, {
+      logger,
+      redisPrefix: config.redisPrefix,
+      pgSchema: options.queueSchema,
+    });
   } catch (error) {
     await events.close();
     throw error;
