@@ -17,6 +17,7 @@ import {
 } from '../helpers/pipeline-processes.js';
 import { type CliProcess, freePort, runCli, waitForHealth } from '../helpers/process.js';
 import { sleep, waitFor } from '../helpers/queue-contract.js';
+import { REDIS_URL, redisReachable } from '../helpers/redis.js';
 
 /**
  * The recorded-call pipeline in real processes (`rapport serve` / `rapport worker` from source):
@@ -27,25 +28,7 @@ import { sleep, waitFor } from '../helpers/queue-contract.js';
  * the audio stage's ffmpeg is writing its WAV in that process' own TMPDIR, so the stop always lands
  * mid-job; the test then checks that it did (the interaction is still PROCESSING).
  */
-const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
 const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL;
-
-async function redisReachable(): Promise<boolean> {
-  const probe = new Redis(REDIS_URL, {
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  probe.on('error', () => {});
-  try {
-    await probe.connect();
-    return (await probe.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    probe.disconnect();
-  }
-}
 
 const redisUp = await redisReachable();
 if (!TEST_DATABASE_URL)

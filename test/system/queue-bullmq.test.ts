@@ -10,30 +10,12 @@ import {
   spawnQueueWorker,
   waitFor,
 } from '../helpers/queue-contract.js';
+import { REDIS_URL, redisReachable } from '../helpers/redis.js';
 
 /**
  * The BullMQ queue against a real Redis (REDIS_URL, default redis://127.0.0.1:6379; CI starts
  * one). Every queue gets a key prefix of its own, deleted at the end.
  */
-const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
-
-async function redisReachable(): Promise<boolean> {
-  const probe = new Redis(REDIS_URL, {
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  probe.on('error', () => {});
-  try {
-    await probe.connect();
-    return (await probe.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    probe.disconnect();
-  }
-}
-
 const redisUp = await redisReachable();
 if (!redisUp)
   console.warn(`[rapport] Redis is not reachable at ${REDIS_URL}: the BullMQ queue tests are SKIPPED`);
