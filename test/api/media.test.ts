@@ -3,11 +3,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Client, createTestContext, type TestContext } from '../helpers/app.js';
-import { REPO_ROOT } from '../helpers/process.js';
+import { CLIP, JFK } from '../helpers/fixtures.js';
 
-const FIXTURES = path.resolve(REPO_ROOT, '../shared/fixtures');
-const VIDEO = fs.readFileSync(path.join(FIXTURES, 'video/short_hamilton_clip.mp4'));
-const AUDIO = fs.readFileSync(path.join(FIXTURES, 'audio/jfk.flac'));
+const VIDEO = fs.readFileSync(CLIP);
+const AUDIO = fs.readFileSync(JFK);
 
 /** A multipart/form-data body with one file part, as a browser sends it. */
 function multipart(content: Buffer, filename: string, contentType: string, field = 'file') {

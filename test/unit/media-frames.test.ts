@@ -2,7 +2,6 @@ import { type ChildProcess, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { npmBinary } from '../../src/infra/media/binaries.js';
 import {
@@ -14,11 +13,7 @@ import {
   probeMedia,
   resolveMediaBinaries,
 } from '../../src/infra/media/index.js';
-
-const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const FIXTURES = path.resolve(REPO_ROOT, '../shared/fixtures');
-const CLIP = path.join(FIXTURES, 'video/short_hamilton_clip.mp4');
-const JFK = path.join(FIXTURES, 'audio/jfk.flac');
+import { CLIP, JFK } from '../helpers/fixtures.js';
 
 let tmp: string;
 let media: MediaInfo;

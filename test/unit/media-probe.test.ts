@@ -2,7 +2,6 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { npmBinary } from '../../src/infra/media/binaries.js';
 import {
@@ -12,13 +11,7 @@ import {
   probeMedia,
   resolveMediaBinaries,
 } from '../../src/infra/media/index.js';
-
-const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const FIXTURES = path.resolve(REPO_ROOT, '../shared/fixtures');
-const CLIP = path.join(FIXTURES, 'video/short_hamilton_clip.mp4');
-const JFK = path.join(FIXTURES, 'audio/jfk.flac');
-const TWO_SPEAKERS = path.join(FIXTURES, 'audio/two_speakers.wav');
-const PHOTO = path.join(FIXTURES, 'faces/obama-obama.jpg');
+import { CLIP, JFK, PHOTO, TWO_SPEAKERS } from '../helpers/fixtures.js';
 
 let tmp: string;
 let ffmpeg: string;
