@@ -25,13 +25,17 @@ export async function createRuntime(
   config: AppConfig,
   database: DatabaseHandle,
   logger: Logger,
-  options: { queueSchema?: string } = {},
+  options: {
+    queueSchema?: string;
+    /** Where the embedded queue keeps its jobs, when not in the application's database (tests). */
+    queueDatabase?: DatabaseHandle;
+  } = {},
 ): Promise<Runtime> {
   const storage = createStorage(config.storage);
   const events = createEventBus(config, { logger, prefix: `${config.redisPrefix}:events:` });
   let queue: JobQueue;
   try {
-    queue = await createQueue(config, database, {
+    queue = await createQueue(config, options.queueDatabase ?? database, {
       logger,
       redisPrefix: config.redisPrefix,
       pgSchema: options.queueSchema,

@@ -10,7 +10,7 @@ import { type AppConfig, loadConfig } from '../../src/infra/config/config.js';
 import type { DatabaseHandle } from '../../src/infra/db/database.js';
 import { createLogger } from '../../src/infra/logging/logger.js';
 import { createRuntime, type Runtime } from '../../src/runtime.js';
-import { openTestDatabase } from './database.js';
+import { openTestDatabase, testDatabaseMode } from './database.js';
 
 export type Response = { status: number; body: any; headers: Record<string, unknown>; raw: string };
 
@@ -110,7 +110,11 @@ export async function createTestContext(
   const database = await openTestDatabase();
   const logger = createLogger(config);
   const queueSchema = `pgboss_test_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
-  const runtime = await createRuntime(config, database, logger, { queueSchema });
+  // pglite-socket serves a single session: the queue's own connections would interleave their
+  // transactions with the app's. In the wire project the queue keeps its jobs in a PGlite of its
+  // own; the app's SQL still goes over the wire, and the queue has its own suites on both drivers.
+  const queueDatabase = testDatabaseMode() === 'wire' ? await openTestDatabase('pglite') : undefined;
+  const runtime = await createRuntime(config, database, logger, { queueSchema, queueDatabase });
   if (options.workers) await runtime.startWorkers();
   const app = await buildApp({ config, database, ...runtime });
   await app.ready();
@@ -139,6 +143,7 @@ export async function createTestContext(
       if (database.kind === 'postgres')
         await database.db.execute(sql.raw(`drop schema if exists ${queueSchema} cascade`));
       await database.close();
+      await queueDatabase?.close();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
