@@ -36,6 +36,7 @@ import { createUsersService } from '../src/app.js';
 import { loadConfig } from '../src/infra/config/config.js';
 import { interactionParticipants, interactions, relationships } from '../src/infra/db/schema.js';
 import { openConfiguredDatabase } from '../src/server.js';
+import { machineCpu } from './machine.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -360,18 +361,6 @@ function postgresCpuSeconds(): number | undefined {
     return undefined;
   }
   return found ? total : undefined;
-}
-
-function machineCpu(): { busy: number; total: number } | undefined {
-  try {
-    const line = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!;
-    const v = line.trim().split(/\s+/).slice(1).map(Number);
-    const idle = (v[3] ?? 0) + (v[4] ?? 0);
-    const total = v.reduce((a, b) => a + b, 0);
-    return { busy: total - idle, total };
-  } catch {
-    return undefined;
-  }
 }
 
 type Usage = {

@@ -48,6 +48,7 @@ import { type AppConfig, loadConfig } from '../src/infra/config/config.js';
 import { extractFrames, type MediaInfo, probeMedia, resolveMediaBinaries } from '../src/infra/media/index.js';
 import { runPipeline, type Stage, type StageContext } from '../src/pipeline/pipeline.js';
 import { MEDIA_STAGES } from '../src/pipeline/process-media.js';
+import { machineCpu } from './machine.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SELF = fileURLToPath(import.meta.url);
@@ -112,18 +113,6 @@ function treeCpuTicks(): number | undefined {
   const f = statFields('self');
   if (!f) return undefined;
   return Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]); // utime stime cutime cstime
-}
-
-function machineCpu(): { busy: number; total: number } | undefined {
-  try {
-    const line = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!;
-    const v = line.trim().split(/\s+/).slice(1).map(Number);
-    const idle = (v[3] ?? 0) + (v[4] ?? 0);
-    const total = v.reduce((a, b) => a + b, 0);
-    return { busy: total - idle, total };
-  } catch {
-    return undefined;
-  }
 }
 
 /** Machine CPU% (100 = one core) over one second with the bench idle: other processes' load. */

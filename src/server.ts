@@ -30,6 +30,21 @@ export type RunningServer = {
   close(): Promise<void>;
 };
 
+/** A stop function that runs its steps in order once, however often it is called; the database closes last. */
+function closeOnce(steps: (() => Promise<void>)[], database: DatabaseHandle): () => Promise<void> {
+  let closing: Promise<void> | undefined;
+  return () => {
+    closing ??= (async () => {
+      try {
+        for (const step of steps) await step();
+      } finally {
+        await database.close();
+      }
+    })();
+    return closing;
+  };
+}
+
 /** Runs `stop` once on SIGTERM/SIGINT, exiting when it is done (or when it takes too long). */
 export function onShutdownSignal(config: AppConfig, log: Logger, stop: () => Promise<void>): void {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
@@ -66,18 +81,7 @@ export async function startServer(config: AppConfig): Promise<RunningServer> {
     throw error;
   }
   const app = await buildApp({ config, database, ...runtime });
-  let closing: Promise<void> | undefined;
-  const close = () => {
-    closing ??= (async () => {
-      try {
-        await app.close();
-        await runtime.close();
-      } finally {
-        await database.close();
-      }
-    })();
-    return closing;
-  };
+  const close = closeOnce([() => app.close(), () => runtime.close()], database);
   try {
     if (runtime.queue.kind === 'inline') {
       await runtime.startWorkers();
@@ -124,17 +128,7 @@ export async function startWorker(config: AppConfig): Promise<{ close(): Promise
     throw error;
   }
   logger.info({ queue: runtime.queue.kind, concurrency: config.queue.concurrency }, 'worker started');
-  let closing: Promise<void> | undefined;
-  const close = () => {
-    closing ??= (async () => {
-      try {
-        await runtime.close();
-      } finally {
-        await database.close();
-      }
-    })();
-    return closing;
-  };
+  const close = closeOnce([() => runtime.close()], database);
   onShutdownSignal(config, logger, close);
   return { close };
 }
@@ -163,18 +157,7 @@ export async function startScheduler(config: AppConfig): Promise<{ close(): Prom
       .catch((error) => logger.error({ err: error }, 'could not register the schedules'));
   }, 3600 * 1000);
   logger.info({ maintenanceEveryMs: config.maintenance.intervalMs }, 'scheduler started');
-  let closing: Promise<void> | undefined;
-  const close = () => {
-    closing ??= (async () => {
-      clearInterval(timer);
-      try {
-        await runtime.close();
-      } finally {
-        await database.close();
-      }
-    })();
-    return closing;
-  };
+  const close = closeOnce([async () => clearInterval(timer), () => runtime.close()], database);
   onShutdownSignal(config, logger, close);
   return { close };
 }
