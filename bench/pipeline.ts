@@ -13,7 +13,7 @@
  * Every measurement runs in a fresh child process (this file again), so its memory figures are its
  * own and one run's heap does not leak into the next:
  * - `stages`: the worker's StageContext on the file itself (local storage's `localPath`), each
- *   stage of MEDIA_STAGES timed around its `run` inside the real `runPipeline`, then one full pass
+ *   stage of EXTRACTION_STAGES timed around its `run` inside the real `runPipeline`, then one full pass
  *   over `ctx.frames()` (not a stage yet), counting frames. No database: `saveMediaDuration` is a
  *   no-op here.
  * - `job`: the embedded server's path end to end: in-memory PGlite (`openDatabase`, migrated),
@@ -47,7 +47,7 @@ import pino from 'pino';
 import { type AppConfig, loadConfig } from '../src/infra/config/config.js';
 import { extractFrames, type MediaInfo, probeMedia, resolveMediaBinaries } from '../src/infra/media/index.js';
 import { runPipeline, type Stage, type StageContext } from '../src/pipeline/pipeline.js';
-import { MEDIA_STAGES } from '../src/pipeline/process-media.js';
+import { EXTRACTION_STAGES } from '../src/pipeline/process-media.js';
 import { machineCpu } from './machine.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -314,7 +314,7 @@ async function runStages(task: Task): Promise<ChildResult> {
   sampler.start();
   try {
     const p0 = sampler.sample();
-    await runPipeline(MEDIA_STAGES.map(timed), ctx, () => {});
+    await runPipeline(EXTRACTION_STAGES.map(timed), ctx, () => {});
     const p1 = sampler.sample();
     const stageMs = rows.reduce((sum, r) => sum + r.wallMs, 0);
     rows.push(
@@ -762,7 +762,7 @@ async function main(): Promise<void> {
 
   console.log(
     `Rapport pipeline bench: ${os.cpus().length} CPUs (${os.cpus()[0]?.model.trim() ?? '?'}), node ${process.version}, ` +
-      `ffmpeg ${binaries.ffmpeg.version} (${binaries.ffmpeg.source}), stages [${MEDIA_STAGES.map((s) => s.name).join(', ')}], ` +
+      `ffmpeg ${binaries.ffmpeg.version} (${binaries.ffmpeg.source}), stages [${EXTRACTION_STAGES.map((s) => s.name).join(', ')}], ` +
       `frames: FRAME_RATE=${config.frames.rate} FRAME_MAX_WIDTH=${config.frames.maxWidth} ` +
       `FRAME_SCENE_THRESHOLD=${config.frames.sceneThreshold}, sampling every ${SAMPLE_MS} ms`,
   );

@@ -7,7 +7,12 @@ import { createStorage, type Storage } from './infra/storage/index.js';
 import { createMaintenance } from './jobs/maintenance.js';
 import { MaintenanceRepository } from './jobs/maintenance-repository.js';
 import { InteractionsRepository } from './modules/interactions/repository.js';
-import { createMediaProcessor, processMediaJob, userChannel } from './pipeline/process-media.js';
+import {
+  createMediaProcessor,
+  createMediaStages,
+  processMediaJob,
+  userChannel,
+} from './pipeline/process-media.js';
 
 /** The adapters behind the services: storage, job queue and event bus, chosen by configuration. */
 export type Runtime = {
@@ -67,7 +72,15 @@ export async function createRuntime(
     queue,
     events,
     async startWorkers() {
-      const processMedia = createMediaProcessor({ config, storage, interactions, events, log: logger });
+      const stages = createMediaStages({ config, database, storage, events, log: logger });
+      const processMedia = createMediaProcessor({
+        config,
+        storage,
+        interactions,
+        events,
+        log: logger,
+        stages,
+      });
       await queue.work('process-media', processMedia);
       const maintenance = createMaintenance({
         config,

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { AppConfig } from '../infra/config/config.js';
+import type { DatabaseHandle } from '../infra/db/database.js';
 import type { ProcessingProgress } from '../infra/db/schema.js';
 import type { EventBus } from '../infra/events/index.js';
 import { extractFrames, isMediaError } from '../infra/media/index.js';
@@ -14,8 +15,25 @@ import { runPipeline, type Stage, type StageContext } from './pipeline.js';
 import { audioStage } from './stages/audio.js';
 import { probeStage } from './stages/probe.js';
 
-/** The stages of a recorded call, in order. Faces, speech and notes join this list as they land. */
-export const MEDIA_STAGES: Stage[] = [probeStage, audioStage];
+/** The stages that only read the media (no database, no models): the pipeline bench times these. */
+export const EXTRACTION_STAGES: Stage[] = [probeStage, audioStage];
+
+/** What a stage factory may need beyond the StageContext: the adapters of this process. */
+export type StageDeps = {
+  config: AppConfig;
+  database: DatabaseHandle;
+  storage: Storage;
+  events: EventBus;
+  log: Logger;
+};
+
+/**
+ * The stages of a recorded call, in order: probe → audio → faces → speech → notes. Stages that need
+ * repositories or engines are built here from the process's adapters.
+ */
+export function createMediaStages(_deps: StageDeps): Stage[] {
+  return [...EXTRACTION_STAGES];
+}
 
 export const processMediaJob = z.object({
   interactionId: z.number().int().positive(),
@@ -42,7 +60,7 @@ export type MediaProcessorDeps = {
   interactions: InteractionsRepository;
   events: EventBus;
   log: Logger;
-  stages?: Stage[];
+  stages: Stage[];
 };
 
 /** Minimum time between progress writes, so a fast stage does not flood the database. */
@@ -55,7 +73,7 @@ const PROGRESS_INTERVAL_MS = 500;
  */
 export function createMediaProcessor(deps: MediaProcessorDeps) {
   const { config, storage, interactions, events } = deps;
-  const stages = deps.stages ?? MEDIA_STAGES;
+  const { stages } = deps;
 
   async function publish(
     data: ProcessMediaJob,
