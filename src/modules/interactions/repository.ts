@@ -7,6 +7,7 @@ import {
   interactions,
   notes,
   type ProcessingProgress,
+  relationships,
   voiceSignatures,
 } from '../../infra/db/schema.js';
 import { qualified, totalCount } from '../../infra/db/sql.js';
@@ -358,6 +359,81 @@ export class InteractionsRepository {
       .where(
         and(eq(interactions.userId, userId), eq(interactions.id, id), eq(interactions.mediaPath, mediaKey)),
       );
+  }
+
+  /**
+   * Pipeline results (faces, speech, live calls): people recognised in the call join its
+   * participants. Only the user's own interaction and relationships are touched.
+   */
+  async addParticipants(userId: number, id: number, relationshipIds: number[]): Promise<void> {
+    if (relationshipIds.length === 0) return;
+    await this.db.execute(sql`
+      insert into ${interactionParticipants} (interaction_id, relationship_id)
+      select i.id, r.id from ${interactions} i
+      join ${relationships} r on r.user_id = i.user_id and r.id in ${sql`(${sql.join(
+        [...new Set(relationshipIds)].map((rid) => sql`${rid}`),
+        sql`, `,
+      )})`}
+      where i.id = ${id} and i.user_id = ${userId}
+      on conflict do nothing`);
+  }
+
+  /** Who was recognised, by face and/or voice, with how sure and when first seen. */
+  async addIdentifiedParticipants(
+    userId: number,
+    id: number,
+    rows: Omit<typeof identifiedParticipants.$inferInsert, 'id' | 'interactionId'>[],
+  ): Promise<void> {
+    if (rows.length === 0 || !(await this.owns(userId, id))) return;
+    await this.db.insert(identifiedParticipants).values(rows.map((row) => ({ ...row, interactionId: id })));
+  }
+
+  /**
+   * Stores a transcript: the full text and its segments, replacing earlier ones (a re-run, an
+   * imported transcript, or the end of a live call).
+   */
+  async saveTranscript(
+    userId: number,
+    id: number,
+    transcript: {
+      transcription: string;
+      segments: { start: number; end: number; text: string; voiceSignatureId: number | null }[];
+    },
+  ): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      const updated = await tx
+        .update(interactions)
+        .set({ transcription: transcript.transcription, updatedAt: new Date() })
+        .where(and(eq(interactions.userId, userId), eq(interactions.id, id)))
+        .returning({ id: interactions.id });
+      if (updated.length === 0) return;
+      await tx.delete(interactionSegments).where(eq(interactionSegments.interactionId, id));
+      if (transcript.segments.length === 0) return;
+      await tx.insert(interactionSegments).values(
+        transcript.segments.map((segment) => ({
+          interactionId: id,
+          startSeconds: segment.start,
+          endSeconds: segment.end,
+          text: segment.text,
+          voiceSignatureId: segment.voiceSignatureId,
+        })),
+      );
+    });
+  }
+
+  async saveSummary(userId: number, id: number, summary: string): Promise<void> {
+    await this.db
+      .update(interactions)
+      .set({ summary, updatedAt: new Date() })
+      .where(and(eq(interactions.userId, userId), eq(interactions.id, id)));
+  }
+
+  private async owns(userId: number, id: number): Promise<boolean> {
+    const rows = await this.db
+      .select({ id: interactions.id })
+      .from(interactions)
+      .where(and(eq(interactions.userId, userId), eq(interactions.id, id)));
+    return rows.length > 0;
   }
 
   async mediaOf(
