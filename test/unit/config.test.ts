@@ -18,6 +18,20 @@ describe('loadConfig', () => {
     expect(loadConfig({ DEBUG: 'true', LOG_LEVEL: 'warn' }).logLevel).toBe('warn');
   });
 
+  it('keeps USE_OPENAI_APIS and OPENAI_API_KEY: a key turns the OpenAI engines on unless told otherwise', () => {
+    expect(loadConfig({}).openai).toMatchObject({ enabled: false, baseUrl: 'https://api.openai.com/v1' });
+    expect(loadConfig({ OPENAI_API_KEY: 'sk-x' }).openai.enabled).toBe(true);
+    expect(loadConfig({ OPENAI_API_KEY: 'sk-x', USE_OPENAI_APIS: 'False' }).openai.enabled).toBe(false);
+    // A local OpenAI-compatible server (Ollama, llama.cpp) needs no key.
+    const local = loadConfig({ USE_OPENAI_APIS: 'true', OPENAI_BASE_URL: 'http://127.0.0.1:11434/v1/' });
+    expect(local.openai).toMatchObject({
+      enabled: true,
+      apiKey: undefined,
+      baseUrl: 'http://127.0.0.1:11434/v1',
+    });
+    expect(loadConfig({ DATA_DIR: '/srv/rapport' }).modelsDir).toBe('/srv/rapport/models');
+  });
+
   it('names every bad variable', () => {
     try {
       loadConfig({ PORT: '70000', DATABASE_URL: 'mysql://x', DEBUG: 'maybe' });

@@ -80,6 +80,17 @@ const envSchema = z.object({
   DIGEST_CONTACT_INTERVAL_DAYS: z.coerce.number().int().min(0).max(3650).default(90),
   /** Digest: birthdays this many days ahead. */
   DIGEST_BIRTHDAY_DAYS: z.coerce.number().int().min(1).max(366).default(14),
+
+  // --- AI engines: shared settings -------------------------------------------------------------
+  /** Where `rapport models download` puts model files and engines look for them (default DATA_DIR/models). */
+  MODELS_DIR: z.string().min(1).optional(),
+  /** Kept from the system Rapport replaces: use the OpenAI(-compatible) APIs for speech and notes. Default: true when OPENAI_API_KEY is set. */
+  USE_OPENAI_APIS: envBoolean.optional(),
+  OPENAI_API_KEY: z.string().min(1).optional(),
+  /** OpenAI itself, or any OpenAI-compatible server (Ollama, llama.cpp server, vLLM, LocalAI, whisper.cpp server). */
+  OPENAI_BASE_URL: z.url({ protocol: /^https?$/ }).default('https://api.openai.com/v1'),
+  /** Timeout of one OpenAI-compatible request, in milliseconds. */
+  OPENAI_TIMEOUT_MS: positiveInt.default(120_000),
 });
 
 export type AppConfig = {
@@ -111,6 +122,9 @@ export type AppConfig = {
     lockDurationMs: number;
     stalledIntervalMs: number;
   };
+  modelsDir: string;
+  /** The OpenAI-compatible endpoint; `enabled` says whether speech and notes engines should use it. */
+  openai: { enabled: boolean; apiKey: string | undefined; baseUrl: string; timeoutMs: number };
 };
 
 export class ConfigError extends Error {
@@ -169,6 +183,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       backoffMs: e.JOB_BACKOFF_MS,
       lockDurationMs: e.QUEUE_LOCK_DURATION_MS,
       stalledIntervalMs: e.QUEUE_STALLED_INTERVAL_MS,
+    },
+    modelsDir: path.resolve(e.MODELS_DIR ?? path.join(e.DATA_DIR, 'models')),
+    openai: {
+      enabled: e.USE_OPENAI_APIS ?? e.OPENAI_API_KEY !== undefined,
+      apiKey: e.OPENAI_API_KEY,
+      baseUrl: e.OPENAI_BASE_URL.replace(/\/+$/, ''),
+      timeoutMs: e.OPENAI_TIMEOUT_MS,
     },
   };
 }
