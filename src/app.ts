@@ -19,6 +19,8 @@ import { installDrfMessages } from './infra/http/zod-messages.js';
 import { loggerOptions } from './infra/logging/logger.js';
 import type { JobQueue } from './infra/queue/index.js';
 import type { Storage } from './infra/storage/index.js';
+import type { LiveEngines } from './live/engines.js';
+import { liveRoutes } from './live/routes.js';
 import { DigestRepository } from './modules/digest/repository.js';
 import { digestRoutes } from './modules/digest/routes.js';
 import { DigestService } from './modules/digest/service.js';
@@ -54,6 +56,8 @@ export type AppDeps = {
   storage: Storage;
   queue: JobQueue;
   events: EventBus;
+  /** The AI engines live calls use; none configured means calls run without recognition. */
+  liveEngines?: LiveEngines;
 };
 
 /** Accounts only: what the CLI needs (`createuser`) without starting storage or a queue. */
@@ -148,5 +152,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(notesRoutes, { prefix: '/api/notes/', notes: services.notes });
   await app.register(digestRoutes, { prefix: '/api/digest/', digest: services.digest });
   await app.register(signaturesRoutes, { prefix: '/api/signatures/', signatures: services.signatures });
+  await app.register(liveRoutes, {
+    config: config.live,
+    services,
+    interactions: new InteractionsRepository(database.db),
+    engines: deps.liveEngines ?? {},
+  });
   return app;
 }

@@ -91,6 +91,20 @@ const envSchema = z.object({
   OPENAI_BASE_URL: z.url({ protocol: /^https?$/ }).default('https://api.openai.com/v1'),
   /** Timeout of one OpenAI-compatible request, in milliseconds. */
   OPENAI_TIMEOUT_MS: positiveInt.default(120_000),
+
+  // --- Live calls (WebSocket) --------------------------------------------------------------------
+  /** Largest message a live-call socket accepts (bytes); larger → `error`. */
+  LIVE_MAX_MESSAGE_BYTES: positiveInt.default(4 * 1024 * 1024),
+  /** Sustained messages per second per socket (bursts of twice that pass). */
+  LIVE_MAX_MESSAGES_PER_SECOND: positiveInt.default(50),
+  /** Sustained bytes per second per socket. */
+  LIVE_MAX_BYTES_PER_SECOND: positiveInt.default(8 * 1024 * 1024),
+  /** Refused messages within 10 s after which a flooding socket is closed (1008). */
+  LIVE_FLOOD_STRIKES: positiveInt.default(20),
+  LIVE_MAX_CALLS_PER_USER: positiveInt.default(3),
+  LIVE_MAX_CALLS: positiveInt.default(50),
+  /** How long a call dropped without `call_end` waits for a reconnect before it is finalised. */
+  LIVE_GRACE_PERIOD_MS: z.coerce.number().int().min(0).default(60_000),
 });
 
 export type AppConfig = {
@@ -125,6 +139,15 @@ export type AppConfig = {
   modelsDir: string;
   /** The OpenAI-compatible endpoint; `enabled` says whether speech and notes engines should use it. */
   openai: { enabled: boolean; apiKey: string | undefined; baseUrl: string; timeoutMs: number };
+  live: {
+    maxMessageBytes: number;
+    maxMessagesPerSecond: number;
+    maxBytesPerSecond: number;
+    floodStrikes: number;
+    maxCallsPerUser: number;
+    maxCalls: number;
+    gracePeriodMs: number;
+  };
 };
 
 export class ConfigError extends Error {
@@ -190,6 +213,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       apiKey: e.OPENAI_API_KEY,
       baseUrl: e.OPENAI_BASE_URL.replace(/\/+$/, ''),
       timeoutMs: e.OPENAI_TIMEOUT_MS,
+    },
+    live: {
+      maxMessageBytes: e.LIVE_MAX_MESSAGE_BYTES,
+      maxMessagesPerSecond: e.LIVE_MAX_MESSAGES_PER_SECOND,
+      maxBytesPerSecond: e.LIVE_MAX_BYTES_PER_SECOND,
+      floodStrikes: e.LIVE_FLOOD_STRIKES,
+      maxCallsPerUser: e.LIVE_MAX_CALLS_PER_USER,
+      maxCalls: e.LIVE_MAX_CALLS,
+      gracePeriodMs: e.LIVE_GRACE_PERIOD_MS,
     },
   };
 }

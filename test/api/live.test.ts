@@ -1,0 +1,285 @@
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FACE_EMBEDDING_DIM } from '../../src/infra/db/schema.js';
+import { SignaturesRepository } from '../../src/modules/signatures/repository.js';
+import { createTestContext, type TestContext } from '../helpers/app.js';
+import { LiveClient } from '../helpers/ws.js';
+
+// The live-call socket of ../shared/spec/websocket.md, over real sockets: auth, errors, limits and
+// the life of a call (start, assign, end, drop and resume). Recognition itself needs the engines.
+const GRACE_MS = 1500;
+let ctx: TestContext;
+let flood: TestContext;
+const base = (context: TestContext) => {
+  const { port } = context.app.server.address() as AddressInfo;
+  return `ws://127.0.0.1:${port}`;
+};
+
+beforeAll(async () => {
+  ctx = await createTestContext({
+    LIVE_MAX_MESSAGE_BYTES: '65536',
+    LIVE_GRACE_PERIOD_MS: String(GRACE_MS),
+    LIVE_MAX_CALLS_PER_USER: '2',
+  });
+  await ctx.app.listen({ host: '127.0.0.1', port: 0 });
+  flood = await createTestContext({ LIVE_MAX_MESSAGES_PER_SECOND: '5', LIVE_FLOOD_STRIKES: '5' });
+  await flood.app.listen({ host: '127.0.0.1', port: 0 });
+});
+afterAll(async () => {
+  await ctx?.close();
+  await flood?.close();
+});
+
+type User = Awaited<ReturnType<TestContext['signUp']>>;
+
+async function connect(user: User, context = ctx): Promise<LiveClient> {
+  const client = await LiveClient.open(`${base(context)}/ws/call/${user.userId}/?token=${user.token}`);
+  expect(await client.next()).toEqual({ type: 'connection_established', user_id: user.userId });
+  return client;
+}
+
+async function startCall(client: LiveClient, body: Record<string, unknown> = {}): Promise<number> {
+  client.send({ type: 'call_start', ...body });
+  const started = await client.next('call_started');
+  expect(started.interaction_id).toEqual(expect.any(Number));
+  return started.interaction_id;
+}
+
+describe('live call socket: authentication', () => {
+  it.each([
+    ['no token', (u: User) => `/ws/call/${u.userId}/`, 4401],
+    ['a bad token', (u: User) => `/ws/call/${u.userId}/?token=${'0'.repeat(40)}`, 4401],
+    ['another user’s token', (u: User, other: User) => `/ws/call/${other.userId}/?token=${u.token}`, 4403],
+    ['a user id that is not a number', (u: User) => `/ws/call/me/?token=${u.token}`, 4403],
+  ])('closes with the right code before sending anything: %s', async (_, path, code) => {
+    const [user, other] = [await ctx.signUp(), await ctx.signUp()];
+    const client = new LiveClient(`${base(ctx)}${path(user, other)}`);
+    expect((await client.closed).code).toBe(code);
+    expect(client.messages).toEqual([]);
+  });
+
+  it('accepts the path without its trailing slash', async () => {
+    const user = await ctx.signUp();
+    const client = await LiveClient.open(`${base(ctx)}/ws/call/${user.userId}?token=${user.token}`);
+    expect(await client.next()).toEqual({ type: 'connection_established', user_id: user.userId });
+    client.close();
+  });
+});
+
+describe('live call socket: bad messages get an error and the socket stays open', () => {
+  it.each([
+    ['malformed JSON', '{"type": "call_start"', 'invalid_json'],
+    ['a JSON array', '[1, 2]', 'invalid_message'],
+    ['an unknown type', { type: 'dance' }, 'unknown_type'],
+    ['no type', { interaction_id: 1 }, 'unknown_type'],
+    ['a bad enum', { type: 'call_start', interaction_type: 'SEANCE' }, 'invalid_message'],
+    ['a wrong field type', { type: 'call_start', interaction_id: 'seven' }, 'invalid_message'],
+    ['a chunk before call_start', { type: 'video_chunk', data: 'AAAA' }, 'no_active_call'],
+    ['call_end before call_start', { type: 'call_end' }, 'no_active_call'],
+    [
+      'assign with both signatures',
+      { type: 'assign_participant', face_signature_id: 1, voice_signature_id: 1, relationship_id: 1 },
+      'invalid_message',
+    ],
+  ])('%s', async (_, message, code) => {
+    const client = await connect(await ctx.signUp());
+    client.send(message);
+    const error = await client.next('error');
+    expect(error.code).toBe(code);
+    expect(error.message).toEqual(expect.any(String));
+    // Still usable.
+    await startCall(client);
+    client.close();
+  });
+
+  it('refuses bad media data within a call', async () => {
+    const client = await connect(await ctx.signUp());
+    await startCall(client);
+    const cases: [unknown, string][] = [
+      [{ type: 'video_chunk', data: 'not base64 at all!' }, 'invalid_message'],
+      [{ type: 'video_chunk', data: 'AAAAA' }, 'invalid_data'],
+      [{ type: 'video_chunk', data: Buffer.from('GIF89a not allowed').toString('base64') }, 'invalid_data'],
+      [{ type: 'audio_chunk', data: Buffer.from([1, 2, 3]).toString('base64') }, 'invalid_data'],
+      [{ type: 'audio_chunk', data: Buffer.alloc(6).toString('base64'), format: 'f32le' }, 'invalid_data'],
+      [{ type: 'audio_chunk', data: 'AAAA', sample_rate: 100 }, 'invalid_message'],
+      [{ type: 'audio_chunk', data: 'AAAA', format: 'mp3' }, 'invalid_message'],
+    ];
+    for (const [message, code] of cases) {
+      client.send(message);
+      expect((await client.next('error')).code, JSON.stringify(message)).toBe(code);
+    }
+    client.close();
+  });
+
+  it('takes good audio and frames without complaint, JSON and binary, any sample rate', async () => {
+    const client = await connect(await ctx.signUp());
+    await startCall(client);
+    const tone = (rate: number) => Float32Array.from({ length: rate / 5 }, (_, i) => Math.sin(i / 10) * 0.5);
+    const f32 = Buffer.from(tone(48_000).buffer);
+    const s16 = Buffer.from(Int16Array.from(tone(16_000), (x) => x * 32767).buffer);
+    client.send({ type: 'audio_chunk', data: f32.toString('base64'), format: 'f32le', sample_rate: 48_000 });
+    client.send({ type: 'audio_chunk', data: s16.toString('base64'), timestamp: 0.2 });
+    client.sendBinary(s16);
+    const png = Buffer.from(
+      'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=',
+      'base64',
+    );
+    client.send({ type: 'video_chunk', data: png.toString('base64'), timestamp: 0.1 });
+    client.send({ type: 'call_end' });
+    await client.next('call_ended');
+    expect(client.messages.filter((m) => m.type === 'error')).toEqual([]);
+    client.close();
+  });
+
+  it('refuses a message over the size limit with an error and keeps the socket', async () => {
+    const client = await connect(await ctx.signUp());
+    client.send({ type: 'call_start', title: 'x'.repeat(70_000) });
+    const error = await client.next('error');
+    expect(error.code).toBe('message_too_large');
+    expect(error.message).toContain('65536');
+    expect(client.isOpen).toBe(true);
+    await startCall(client);
+    client.close();
+  });
+
+  it('closes a flooding client with 1008 after answering with errors', async () => {
+    const user = await flood.signUp();
+    const client = await connect(user, flood);
+    for (let i = 0; i < 60; i++) client.send({ type: 'call_end' });
+    expect((await client.closed).code).toBe(1008);
+    expect(client.messages.some((m) => m.type === 'error' && m.code === 'rate_limited')).toBe(true);
+  });
+});
+
+describe('live call: the life of a call', () => {
+  it('creates a VIDEO_CALL interaction, or uses the user’s own, and ends with call_ended', async () => {
+    const user = await ctx.signUp();
+    const client = await connect(user);
+    const id = await startCall(client, { title: 'Catch-up with Ann' });
+    const created = await user.get(`/api/interactions/${id}/`);
+    expect(created.body).toMatchObject({ interaction_type: 'VIDEO_CALL', title: 'Catch-up with Ann' });
+
+    client.send({ type: 'call_start' });
+    expect((await client.next('error')).code).toBe('call_in_progress');
+
+    client.send({ type: 'call_end' });
+    expect(await client.next('call_ended')).toEqual({
+      type: 'call_ended',
+      interaction_id: id,
+      summary: '',
+      notes_created: 0,
+    });
+    client.send({ type: 'call_end' });
+    expect((await client.next('error')).code).toBe('no_active_call');
+
+    const meeting = await user.post('/api/interactions/', { interaction_type: 'MEETING', title: 'Planned' });
+    expect(await startCall(client, { interaction_id: meeting.body.id })).toBe(meeting.body.id);
+    client.send({ type: 'call_end' });
+    await client.next('call_ended');
+    client.close();
+  });
+
+  it('does not let a user start a call on someone else’s interaction', async () => {
+    const [alice, mallory] = [await ctx.signUp(), await ctx.signUp()];
+    const theirs = await alice.post('/api/interactions/', { interaction_type: 'PHONE_CALL' });
+    const client = await connect(mallory);
+    client.send({ type: 'call_start', interaction_id: theirs.body.id });
+    expect(await client.next('error')).toMatchObject({ code: 'not_found' });
+    client.close();
+  });
+
+  it('names an unknown participant with assign_participant: identified with their notes, stored at the end', async () => {
+    const user = await ctx.signUp();
+    const ann = (await user.post('/api/relationships/', { name: 'Ann', relationship_type: 'FRIEND' })).body;
+    for (const [text, importance] of [
+      ['Small detail', 0.2],
+      ['Daughter Emma starts university in Leeds', 0.9],
+    ] as const)
+      await user.post('/api/notes/', { relationship: ann.id, text, importance });
+    const face = await new SignaturesRepository(ctx.database.db).create(user.userId, 'face', {
+      embedding: Array.from({ length: FACE_EMBEDDING_DIM }, (_, i) => Math.cos(i)),
+    });
+
+    const client = await connect(user);
+    const id = await startCall(client);
+    client.send({ type: 'assign_participant', face_signature_id: face.id, relationship_id: ann.id });
+    const identified = await client.next('participant_identified');
+    expect(identified).toMatchObject({
+      relationship: { id: ann.id, name: 'Ann', relationship_type: 'FRIEND' },
+      face_signature_id: face.id,
+      confidence: 1,
+    });
+    expect(identified.notes.map((n: { text: string }) => n.text)).toEqual([
+      'Daughter Emma starts university in Leeds',
+      'Small detail',
+    ]);
+
+    // Another user's person or signature is not found.
+    const other = await ctx.signUp();
+    const theirPerson = (await other.post('/api/relationships/', { name: 'X', relationship_type: 'OTHER' }))
+      .body;
+    client.send({ type: 'assign_participant', face_signature_id: face.id, relationship_id: theirPerson.id });
+    expect((await client.next('error')).code).toBe('invalid_message');
+
+    client.send({ type: 'call_end' });
+    await client.next('call_ended');
+    const detail = (await user.get(`/api/interactions/${id}/`)).body;
+    expect(detail.participants).toEqual([ann.id]);
+    expect(detail.identified_participants).toEqual([
+      expect.objectContaining({ relationship_id: ann.id, face_signature_id: face.id, confidence: 1 }),
+    ]);
+    expect((await user.get(`/api/signatures/faces/${face.id}/`)).body.relationship).toBe(ann.id);
+    client.close();
+  });
+
+  it('resumes a dropped call when the client comes back within the grace period', async () => {
+    const user = await ctx.signUp();
+    const first = await connect(user);
+    const id = await startCall(first);
+    first.close();
+    await first.closed;
+
+    const second = await connect(user);
+    expect(await startCall(second, { interaction_id: id })).toBe(id);
+    await new Promise((resolve) => setTimeout(resolve, GRACE_MS + 500));
+    // The grace timer was cancelled: the call is still this socket's to end.
+    second.send({ type: 'call_end' });
+    expect((await second.next('call_ended')).interaction_id).toBe(id);
+    second.close();
+  });
+
+  it('finalises a call dropped without call_end once the grace period is over', async () => {
+    const user = await ctx.signUp();
+    const bob = (await user.post('/api/relationships/', { name: 'Bob', relationship_type: 'COLLEAGUE' }))
+      .body;
+    const voice = await new SignaturesRepository(ctx.database.db).create(user.userId, 'voice', {
+      embedding: Array.from({ length: ctx.config.voiceEmbeddingDim }, (_, i) => Math.sin(i)),
+    });
+    const client = await connect(user);
+    const id = await startCall(client);
+    client.send({ type: 'assign_participant', voice_signature_id: voice.id, relationship_id: bob.id });
+    await client.next('participant_identified');
+    client.close();
+
+    await expect
+      .poll(async () => (await user.get(`/api/interactions/${id}/`)).body.participants, {
+        timeout: GRACE_MS + 5000,
+        interval: 200,
+      })
+      .toEqual([bob.id]);
+    // Once finalised the call cannot be resumed: a new call_start with its id starts a new call.
+    const again = await connect(user);
+    expect(await startCall(again, { interaction_id: id })).toBe(id);
+    again.close();
+  });
+
+  it('limits the calls a user runs at once', async () => {
+    const user = await ctx.signUp();
+    const sockets = [await connect(user), await connect(user), await connect(user)];
+    await startCall(sockets[0]!);
+    await startCall(sockets[1]!);
+    sockets[2]!.send({ type: 'call_start' });
+    expect((await sockets[2]!.next('error')).code).toBe('too_many_calls');
+    for (const s of sockets) s.close();
+  });
+});
