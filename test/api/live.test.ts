@@ -1,8 +1,10 @@
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { streamCall } from '../../examples/live-client.js';
 import { FACE_EMBEDDING_DIM } from '../../src/infra/db/schema.js';
 import { SignaturesRepository } from '../../src/modules/signatures/repository.js';
 import { createTestContext, type TestContext } from '../helpers/app.js';
+import { CLIP } from '../helpers/fixtures.js';
 import { LiveClient } from '../helpers/ws.js';
 
 // The live-call socket of ../shared/spec/websocket.md, over real sockets: auth, errors, limits and
@@ -281,5 +283,23 @@ describe('live call: the life of a call', () => {
     sockets[2]!.send({ type: 'call_start' });
     expect((await sockets[2]!.next('error')).code).toBe('too_many_calls');
     for (const s of sockets) s.close();
+  });
+});
+
+describe('the example client (examples/live-client.ts)', () => {
+  it('streams the fixture clip as a call: frames, audio, call_end', async () => {
+    const user = await ctx.signUp();
+    const result = await streamCall({
+      url: base(ctx),
+      userId: user.userId,
+      token: user.token!,
+      file: CLIP,
+      fps: 2,
+      speed: 0,
+    });
+    expect(result.received.filter((m) => m.type === 'error')).toEqual([]);
+    expect(result.ended).toMatchObject({ type: 'call_ended', interaction_id: result.interactionId });
+    const detail = (await user.get(`/api/interactions/${result.interactionId}/`)).body;
+    expect(detail.interaction_type).toBe('VIDEO_CALL');
   });
 });
