@@ -11,6 +11,7 @@ import {
   createMediaProcessor,
   createMediaStages,
   processMediaJob,
+  removeAbandonedWorkDirs,
   userChannel,
 } from './pipeline/process-media.js';
 
@@ -72,6 +73,7 @@ export async function createRuntime(
     queue,
     events,
     async startWorkers() {
+      await removeAbandonedWorkDirs(logger);
       const stages = createMediaStages({ config, database, storage, events, log: logger });
       const processMedia = createMediaProcessor({
         config,

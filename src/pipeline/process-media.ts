@@ -63,6 +63,36 @@ export type MediaProcessorDeps = {
   stages: Stage[];
 };
 
+/** A job's work dir names its process, so a dead process' dirs can be told from a live one's. */
+const workDirPrefix = (interactionId: number) => `rapport-job-${interactionId}-p${process.pid}-`;
+const WORK_DIR = /^rapport-job-\d+-p(\d+)-/;
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists, it is just not ours to signal.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the work dirs of workers that died without cleaning up (SIGKILL, OOM), at worker start:
+ * a long recording's extracted audio and frames are not left to the daily maintenance.
+ */
+export async function removeAbandonedWorkDirs(log: Logger, root = os.tmpdir()): Promise<number> {
+  let removed = 0;
+  for (const name of await fs.readdir(root).catch(() => [] as string[])) {
+    const pid = Number(WORK_DIR.exec(name)?.[1]);
+    if (!pid || pid === process.pid || processAlive(pid)) continue;
+    await fs.rm(path.join(root, name), { recursive: true, force: true });
+    removed++;
+  }
+  if (removed > 0) log.info({ removed }, 'removed the work dirs of dead workers');
+  return removed;
+}
+
 /** Minimum time between progress writes, so a fast stage does not flood the database. */
 const PROGRESS_INTERVAL_MS = 500;
 
@@ -103,7 +133,7 @@ export function createMediaProcessor(deps: MediaProcessorDeps) {
       log.info('interaction deleted or media replaced since the job was queued: nothing to do');
       return;
     }
-    const workDir = await fs.mkdtemp(path.join(os.tmpdir(), `rapport-job-${data.interactionId}-`));
+    const workDir = await fs.mkdtemp(path.join(os.tmpdir(), workDirPrefix(data.interactionId)));
     let progress: ProcessingProgress = { stage: 'download', percent: 0 };
     let lastWrite = 0;
     const onProgress = (next: ProcessingProgress) => {

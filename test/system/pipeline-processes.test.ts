@@ -9,6 +9,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   buildLongRecording,
+  childProcesses,
   HttpClient,
   jobDirs,
   killTree,
@@ -351,7 +352,7 @@ describe('embedded mode: serve on a PGlite data dir', () => {
       await waitForHealth(port, proc);
       return { proc, base: `http://127.0.0.1:${port}` };
     };
-    const tmp = [dir('embedded-tmp-1'), dir('embedded-tmp-2'), dir('embedded-tmp-3')] as const;
+    const tmp = [dir('embedded-tmp-1'), dir('embedded-tmp-2')] as const;
 
     const t0 = performance.now();
     const first = await serve(tmp[0]);
@@ -373,20 +374,31 @@ describe('embedded mode: serve on a PGlite data dir', () => {
     expect(jobDirs(tmp[0], id)).toEqual([]); // the interrupted run cleaned up
     expect(fs.existsSync(path.join(dataDir, 'rapport.lock'))).toBe(false);
 
-    // 2. The next start runs it again; SIGKILL (and its ffmpeg) mid-job this time.
+    // 2. The next start runs it again; SIGKILL the server alone mid-job this time. Its ffmpeg
+    // writes into a pipe the dead process held, so it stops by itself instead of running on.
     const second = await serve(tmp[1]);
     user.base = second.base;
     await midJob(user, id, tmp[1], second.proc);
     const killAt = performance.now();
-    const children = killTree(second.proc.child.pid!);
-    expect(runsFfmpeg(children), children.join('\n')).toBe(true);
+    const children = childProcesses(second.proc.child.pid!);
+    expect(runsFfmpeg(children.map((c) => c.command)), JSON.stringify(children)).toBe(true);
+    second.proc.child.kill('SIGKILL');
     expect(await second.proc.exited).toBe(null);
+    await waitFor(
+      'the orphaned ffmpeg to stop',
+      () => children.every((c) => !fs.existsSync(`/proc/${c.pid}`)),
+      10_000,
+    );
+    const abandoned = jobDirs(tmp[1], id);
+    expect(abandoned).toHaveLength(1);
 
-    // 3. The start after that runs it a third time (it was not done), to the end.
-    const third = await serve(tmp[2]);
+    // 3. The start after that (same TMPDIR) removes the dead run's dir and runs the job a third
+    // time (it was not done), to the end.
+    const third = await serve(tmp[1]);
     const healthyAt = performance.now();
     user.base = third.base;
-    await waitFor('the re-run after the crash', () => jobDirs(tmp[2], id).length > 0, 10_000);
+    expect(fs.existsSync(abandoned[0]!.dir)).toBe(false);
+    await waitFor('the re-run after the crash', () => jobDirs(tmp[1], id).length > 0, 10_000);
     const done = await completed(user, id);
     const completedAt = performance.now();
     expectProcessedRecording(done);

@@ -1,13 +1,12 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import { resolveMediaBinaries } from './binaries.js';
-import { checkInputFile, classifyFailure, fileArg, INPUT_PROTOCOLS, type InputFile } from './classify.js';
+import { checkInputFile, classifyFailure, INPUT_PROTOCOLS, type InputFile } from './classify.js';
 import { MediaError } from './errors.js';
 import {
   finishRun,
   interruptionError,
   type MediaOptions,
-  runTool,
   startTool,
   type ToolExit,
   type ToolRun,
@@ -52,10 +51,33 @@ function audioArgs(input: InputFile): string[] {
   ];
 }
 
+/** The 44-byte header of a 16 kHz mono 16-bit PCM WAV holding `dataBytes` of samples. */
+export function wavHeader(dataBytes: number): Buffer {
+  const header = Buffer.alloc(44);
+  header.write('RIFF', 0, 'latin1');
+  header.writeUInt32LE(36 + dataBytes, 4);
+  header.write('WAVE', 8, 'latin1');
+  header.write('fmt ', 12, 'latin1');
+  header.writeUInt32LE(16, 16);
+  header.writeUInt16LE(1, 20); // PCM
+  header.writeUInt16LE(1, 22); // mono
+  header.writeUInt32LE(AUDIO_SAMPLE_RATE, 24);
+  header.writeUInt32LE(AUDIO_SAMPLE_RATE * 2, 28);
+  header.writeUInt16LE(2, 32);
+  header.writeUInt16LE(16, 34);
+  header.write('data', 36, 'latin1');
+  header.writeUInt32LE(dataBytes, 40);
+  return header;
+}
+
+/** A WAV's size fields are 32-bit: about 37 hours of 16 kHz mono audio. */
+const MAX_WAV_DATA_BYTES = 0xffffffff - 36;
+
 /**
  * Writes the first audio track of `input` as a 16 kHz mono 16-bit PCM WAV with a bare 44-byte
- * header (`-fflags +bitexact -map_metadata -1`: no LIST/INFO chunk, which some WAV readers take
- * for audio). Written to `<outWav>.partial` and renamed, so `outWav` is never half-written.
+ * header. ffmpeg writes raw samples into a pipe and Node writes the file: if this process dies,
+ * ffmpeg's next write fails and it exits, instead of running on as an orphan. Written to
+ * `<outWav>.partial` and renamed, so `outWav` is never half-written.
  */
 export async function extractAudio(
   input: string,
@@ -66,32 +88,35 @@ export async function extractAudio(
   const source = await checkInputFile(input);
   const { ffmpeg } = await resolveMediaBinaries(options.ffmpeg);
   const partial = `${outWav}.partial`;
-  const args = [
-    ...audioArgs(source),
-    '-c:a',
-    'pcm_s16le',
-    '-fflags',
-    '+bitexact',
-    '-flags:a',
-    '+bitexact',
-    '-map_metadata',
-    '-1',
-    '-f',
-    'wav',
-    '-y',
-    fileArg(partial),
-  ];
+  const args = [...audioArgs(source), '-c:a', 'pcm_s16le', '-f', 's16le', 'pipe:1'];
+  const file = await fs.open(partial, 'w');
+  const run = startTool(ffmpeg.path, args, { ...options, stdout: true });
   try {
-    const { exit, run } = await runTool(ffmpeg.path, args, { ...options, file: input, maxStdoutBytes: 1024 });
-    if (exit.code !== 0) throw await audioFailure(source, run, exit);
-    const wav = await readWavInfo(partial);
-    if (wav.sampleRate !== AUDIO_SAMPLE_RATE || wav.channels !== 1 || wav.bitsPerSample !== 16) {
-      throw new MediaError('ffmpeg_failed', 'ffmpeg wrote a WAV in an unexpected format.', { file: input });
+    await file.write(wavHeader(0));
+    let dataBytes = 0;
+    for await (const chunk of run.stdout! as AsyncIterable<Buffer>) {
+      dataBytes += chunk.length;
+      if (dataBytes > MAX_WAV_DATA_BYTES) {
+        throw new MediaError('too_long', 'The recording is too long to process (over 37 hours of audio).', {
+          file: input,
+        });
+      }
+      await file.write(chunk);
     }
+    const exit = await run.done;
+    const interrupted = interruptionError(run, exit, ffmpeg.path, input, options);
+    if (interrupted) throw interrupted;
+    if (exit.code !== 0) throw await audioFailure(source, run, exit);
+    dataBytes -= dataBytes % 2;
+    await file.truncate(44 + dataBytes);
+    await file.write(wavHeader(dataBytes), 0, 44, 0);
+    await file.close();
     await fs.rename(partial, outWav);
-    const samples = wav.dataBytes / 2;
+    const samples = dataBytes / 2;
     return { durationSeconds: samples / AUDIO_SAMPLE_RATE, sampleRate: AUDIO_SAMPLE_RATE, samples };
   } finally {
+    await finishRun(run);
+    await file.close().catch(() => {});
     await fs.rm(partial, { force: true });
   }
 }

@@ -25,6 +25,8 @@ export type MediaErrorReason =
   | 'no_video'
   /** The recording lasts zero seconds (or no length can be found). */
   | 'zero_duration'
+  /** Longer than the audio a WAV can hold (about 37 hours at 16 kHz). */
+  | 'too_long'
   /** The operation took longer than its time limit; ffmpeg was stopped. */
   | 'timeout'
   /** The caller's AbortSignal fired; ffmpeg was stopped. */
