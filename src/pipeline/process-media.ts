@@ -147,23 +147,28 @@ export function createMediaProcessor(deps: MediaProcessorDeps) {
       void publish(data, { status: 'PROCESSING', progress: next });
     };
     try {
-      const mediaFile = await storage.localPath(data.mediaKey, workDir);
-      const ctx: StageContext = {
-        interactionId: data.interactionId,
-        userId: data.userId,
-        mediaFile,
-        workDir,
-        config,
-        log,
-        signal: job.signal,
-        store: {
-          saveMediaDuration: (seconds) =>
-            interactions.saveMediaDuration(data.userId, data.interactionId, data.mediaKey, seconds),
-        },
-        frames: () =>
-          extractFrames(mediaFile, { ...config.frames, ffmpeg: config.ffmpeg, signal: job.signal }),
-      };
-      await runPipeline(stages, ctx, onProgress);
+      try {
+        const mediaFile = await storage.localPath(data.mediaKey, workDir);
+        const ctx: StageContext = {
+          interactionId: data.interactionId,
+          userId: data.userId,
+          mediaFile,
+          workDir,
+          config,
+          log,
+          signal: job.signal,
+          store: {
+            saveMediaDuration: (seconds) =>
+              interactions.saveMediaDuration(data.userId, data.interactionId, data.mediaKey, seconds),
+          },
+          frames: () =>
+            extractFrames(mediaFile, { ...config.frames, ffmpeg: config.ffmpeg, signal: job.signal }),
+        };
+        await runPipeline(stages, ctx, onProgress);
+      } finally {
+        // Gone before the verdict is written: whoever sees COMPLETED or FAILED sees no leftovers.
+        await fs.rm(workDir, { recursive: true, force: true });
+      }
       await interactions.setProgress(data.userId, data.interactionId, data.mediaKey, progress);
       await interactions.finishProcessing(data.userId, data.interactionId, data.mediaKey, {
         status: 'COMPLETED',
@@ -186,8 +191,6 @@ export function createMediaProcessor(deps: MediaProcessorDeps) {
       }
       log.warn({ err: error }, 'processing failed; the queue will retry');
       throw error;
-    } finally {
-      await fs.rm(workDir, { recursive: true, force: true });
     }
   };
 }

@@ -96,4 +96,33 @@ describe.skipIf(!redisUp)('BullMQ queue (Redis)', () => {
       await second.close();
     }
   });
+
+  it('puts a job a shutdown interrupted back in the queue without spending an attempt', async () => {
+    const prefix = newPrefix();
+    const config = testConfig({ ...QUEUE_TEST_ENV, REDIS_URL, JOB_ATTEMPTS: '1' });
+    const first = await createBullmqQueue(config, { prefix });
+    let started = false;
+    await first.work('process-media', async (job) => {
+      started = true;
+      await new Promise((_, reject) => job.signal.addEventListener('abort', () => reject(job.signal.reason)));
+    });
+    const id = await first.enqueue('process-media', { interactionId: 3 });
+    await waitFor('the job to start', () => started);
+    await first.close(200);
+
+    // With one attempt allowed, a counted interruption would have failed the job for good.
+    const second = await createBullmqQueue(config, { prefix });
+    try {
+      const runs: Array<{ id: string; attempt: number }> = [];
+      await second.work('process-media', async (job) => {
+        runs.push({ id: job.id, attempt: job.attempt });
+      });
+      await waitFor('the re-run', () => runs.length > 0);
+      expect(runs).toEqual([{ id, attempt: 1 }]);
+      await waitFor('completion', async () => (await second.depth()).active === 0);
+      expect(await second.depth()).toEqual({ waiting: 0, active: 0, failed: 0 });
+    } finally {
+      await second.close();
+    }
+  });
 });

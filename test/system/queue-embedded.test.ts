@@ -123,6 +123,35 @@ describe('embedded queue on a PGlite data dir: durable across restarts', () => {
     }
   });
 
+  it('puts a job a shutdown interrupted back in the queue without spending an attempt', async () => {
+    const dir = path.join(dataDir, 'interrupted-honouring-abort');
+    const first = await open(dir);
+    let started = false;
+    await first.queue.work('process-media', async (job) => {
+      started = true;
+      await new Promise((_, reject) => job.signal.addEventListener('abort', () => reject(job.signal.reason)));
+    });
+    const id = await first.queue.enqueue('process-media', { interactionId: 6 });
+    await waitFor('the job to start', () => started);
+    await first.queue.close(300);
+    await first.database.close();
+
+    const second = await open(dir);
+    try {
+      const runs: Array<{ id: string; attempt: number }> = [];
+      await second.queue.work('process-media', async (job) => {
+        runs.push({ id: job.id, attempt: job.attempt });
+      });
+      await waitFor('the re-run', () => runs.length > 0, 10_000);
+      expect(runs).toEqual([{ id, attempt: 1 }]);
+      await waitFor('completion', async () => (await second.queue.depth()).active === 0);
+      expect(await second.queue.depth()).toEqual({ waiting: 0, active: 0, failed: 0 });
+    } finally {
+      await second.queue.close();
+      await second.database.close();
+    }
+  });
+
   it('reports a job interrupted on its last attempt as failed, through the restart', async () => {
     const dir = path.join(dataDir, 'last-attempt');
     const env = { ...QUEUE_TEST_ENV, JOB_ATTEMPTS: '1' };

@@ -1,4 +1,4 @@
-import { type Job as BullJob, Queue, Worker } from 'bullmq';
+import { type Job as BullJob, Queue, WaitingError, Worker } from 'bullmq';
 import type { AppConfig } from '../config/config.js';
 import { createLogger, type Logger } from '../logging/logger.js';
 import {
@@ -107,7 +107,7 @@ export async function createBullmqQueue(
       if (workers.has(name)) throw new Error(`a handler for ${name} is already registered`);
       const worker = new Worker(
         name,
-        async (job: BullJob, _token?: string, bullSignal?: AbortSignal) => {
+        async (job: BullJob, token?: string, bullSignal?: AbortSignal) => {
           const controller = new AbortController();
           const forward = () => controller.abort(bullSignal?.reason);
           bullSignal?.addEventListener('abort', forward, { once: true });
@@ -120,6 +120,17 @@ export async function createBullmqQueue(
               attempt: job.attemptsMade + 1,
               signal: controller.signal,
             });
+          } catch (error) {
+            if (closing && controller.signal.aborted && token) {
+              // Stopped by a shutdown, not by the job: back to the queue without spending an attempt.
+              await job.moveToWait(token);
+              log.warn(
+                { queue: name, jobId: job.id },
+                'job interrupted by the shutdown: it runs again, as the same attempt',
+              );
+              throw new WaitingError();
+            }
+            throw error;
           } finally {
             running.delete(controller);
             bullSignal?.removeEventListener('abort', forward);

@@ -57,8 +57,10 @@ const pgliteQueues = new WeakMap<PGlite, Set<string>>();
  * - On PGlite it runs in-process through pg-boss' `executeSql` adapter over the same PGlite
  *   client (which serialises every query, so pg-boss never lands inside a Drizzle transaction).
  *   One process owns a PGlite data directory, so at start every job still marked active was
- *   interrupted by the previous process stopping: it is failed over at once (a retry that runs
- *   immediately, counting as an attempt) — durable across restarts and crashes.
+ *   interrupted by the previous process dying: it is failed over at once (a retry that runs
+ *   immediately, counting as an attempt, so a job that keeps killing its process ends) — durable
+ *   across restarts and crashes. A job a graceful shutdown interrupts goes back to the queue
+ *   without spending an attempt.
  * - On a PostgreSQL server it uses a small pool of its own. A running job holds a lease of
  *   lockDuration that its worker renews every lockDuration/2 (pg-boss' `expire_in`); pg-boss'
  *   maintenance, every stalledInterval, fails over jobs whose lease ran out, so a job whose process
@@ -303,7 +305,17 @@ export async function createEmbeddedQueue(
     } catch (error) {
       if (entry.lost || entry.abandoned) return;
       if (stopping && entry.controller.signal.aborted) {
-        await interrupt(queue, [job.id], 'interrupted: the queue closed while the job was running');
+        // Stopped by a shutdown, not by the job: back to the queue without spending an attempt
+        // (pg-boss counts a run when it fetches a job that has started before, so clear that).
+        await sql.executeSql(
+          `UPDATE ${schema}.job SET state = 'created', started_on = NULL, start_after = now()
+           WHERE name = $1 AND id = $2 AND retry_count = $3 AND state = 'active'`,
+          [queue, job.id, job.retryCount],
+        );
+        log.warn(
+          { queue, jobId: job.id },
+          'job interrupted by the shutdown: it runs again, as the same attempt',
+        );
         return;
       }
       const final = job.retryCount >= job.retryLimit;
