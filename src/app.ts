@@ -19,6 +19,12 @@ import { installDrfMessages } from './infra/http/zod-messages.js';
 import { loggerOptions } from './infra/logging/logger.js';
 import type { JobQueue } from './infra/queue/index.js';
 import type { Storage } from './infra/storage/index.js';
+import { AccountRepository } from './modules/account/repository.js';
+import { accountRoutes } from './modules/account/routes.js';
+import { AccountService } from './modules/account/service.js';
+import { ContactsRepository } from './modules/contacts/repository.js';
+import { contactsRoutes } from './modules/contacts/routes.js';
+import { ContactsService } from './modules/contacts/service.js';
 import { DigestRepository } from './modules/digest/repository.js';
 import { digestRoutes } from './modules/digest/routes.js';
 import { DigestService } from './modules/digest/service.js';
@@ -75,6 +81,13 @@ export function createServices({ config, database, storage, queue }: AppDeps) {
     notes: new NotesService(new NotesRepository(db), relationshipsRepo, interactionsRepo),
     signatures: new SignaturesService(new SignaturesRepository(db), relationshipsRepo),
     digest: new DigestService(new DigestRepository(db), config.digest),
+    contacts: new ContactsService(new ContactsRepository(db), {
+      batchSize: config.contacts.importBatchSize,
+      phoneDefaultCountry: config.contacts.phoneDefaultCountry,
+      // PHOTO → face enrolment: pass the face service here once the face engine is wired in.
+      faceEnroller: undefined,
+    }),
+    account: new AccountService(new AccountRepository(db), storage),
   };
 }
 export type Services = ReturnType<typeof createServices>;
@@ -131,10 +144,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(healthRoutes, { prefix: '/api/health/', database, queue, version: VERSION });
   await app.register(usersRoutes, { prefix: '/api/auth/users/', users: services.users });
+  await app.register(accountRoutes, { prefix: '/api/auth/users/', account: services.account });
   await app.register(relationshipsRoutes, {
     prefix: '/api/relationships/',
     relationships: services.relationships,
     notes: services.notes,
+  });
+  await app.register(contactsRoutes, {
+    prefix: '/api/relationships/',
+    contacts: services.contacts,
+    importMaxBytes: config.contacts.importMaxBytes,
   });
   await app.register(interactionsRoutes, {
     prefix: '/api/interactions/',

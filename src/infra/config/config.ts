@@ -91,6 +91,18 @@ const envSchema = z.object({
   OPENAI_BASE_URL: z.url({ protocol: /^https?$/ }).default('https://api.openai.com/v1'),
   /** Timeout of one OpenAI-compatible request, in milliseconds. */
   OPENAI_TIMEOUT_MS: positiveInt.default(120_000),
+
+  // --- Contacts import/export ----------------------------------------------------------------
+  /** Largest vCard/CSV file `POST /api/relationships/import/` accepts; larger → 413. */
+  IMPORT_MAX_BYTES: positiveInt.default(50 * 1024 ** 2),
+  /** Contacts written per database transaction during an import. */
+  IMPORT_BATCH_SIZE: positiveInt.max(10_000).default(500),
+  /** ISO 3166 country (e.g. `GB`) for phone numbers written without `+country`; unset: kept as dialled. */
+  PHONE_DEFAULT_COUNTRY: z
+    .string()
+    .regex(/^[A-Za-z]{2}$/, 'expected a two-letter ISO 3166 country code')
+    .transform((v) => v.toUpperCase())
+    .optional(),
 });
 
 export type AppConfig = {
@@ -125,6 +137,7 @@ export type AppConfig = {
   modelsDir: string;
   /** The OpenAI-compatible endpoint; `enabled` says whether speech and notes engines should use it. */
   openai: { enabled: boolean; apiKey: string | undefined; baseUrl: string; timeoutMs: number };
+  contacts: { importMaxBytes: number; importBatchSize: number; phoneDefaultCountry: string | undefined };
 };
 
 export class ConfigError extends Error {
@@ -190,6 +203,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       apiKey: e.OPENAI_API_KEY,
       baseUrl: e.OPENAI_BASE_URL.replace(/\/+$/, ''),
       timeoutMs: e.OPENAI_TIMEOUT_MS,
+    },
+    contacts: {
+      importMaxBytes: e.IMPORT_MAX_BYTES,
+      importBatchSize: e.IMPORT_BATCH_SIZE,
+      phoneDefaultCountry: e.PHONE_DEFAULT_COUNTRY,
     },
   };
 }
