@@ -936,7 +936,11 @@ describe('B’s objects stay out of A’s view too', () => {
 /** The text of every export `user` can download (each file of the account ZIP, decoded). */
 async function exportTexts(user: User): Promise<Record<string, string>> {
   const get = async (url: string) => {
-    const res = await ctx.app.inject({ method: 'GET', url, headers: { authorization: `Token ${user.token}` } });
+    const res = await ctx.app.inject({
+      method: 'GET',
+      url,
+      headers: { authorization: `Token ${user.token}` },
+    });
     expect(res.statusCode, `${url}: ${res.body.slice(0, 300)}`).toBe(200);
     return res.rawPayload;
   };
@@ -980,7 +984,10 @@ describe('every export shows B none of A’s data', () => {
       voice: 'voice_signatures.json',
     };
     for (const [kind, file] of Object.entries(files) as [Kind, string][]) {
-      expect(ids(file).filter((id) => aOwned[kind].includes(id)), `B's ${file} lists A's rows`).toEqual([]);
+      expect(
+        ids(file).filter((id) => aOwned[kind].includes(id)),
+        `B's ${file} lists A's rows`,
+      ).toEqual([]);
       expect(ids(file), `B's ${file} lists B's own rows`).toEqual(expect.arrayContaining(bOwned[kind]));
     }
   });
