@@ -67,6 +67,21 @@ export function createUsersService({ config, database }: Pick<AppDeps, 'config' 
   return new UsersService(new UsersRepository(database.db), new LoginThrottle(config.login));
 }
 
+/**
+ * Contacts import/export; also used by `rapport import`. PHOTO → face enrolment: pass the face
+ * service as `faceEnroller` here once the face engine is wired in.
+ */
+export function createContactsService({
+  config,
+  database,
+}: Pick<AppDeps, 'config' | 'database'>): ContactsService {
+  return new ContactsService(new ContactsRepository(database.db), {
+    batchSize: config.contacts.importBatchSize,
+    phoneDefaultCountry: config.contacts.phoneDefaultCountry,
+    faceEnroller: undefined,
+  });
+}
+
 /** Everything the HTTP layer needs: repositories wired into services. */
 export function createServices({ config, database, storage, queue }: AppDeps) {
   const db = database.db;
@@ -81,12 +96,7 @@ export function createServices({ config, database, storage, queue }: AppDeps) {
     notes: new NotesService(new NotesRepository(db), relationshipsRepo, interactionsRepo),
     signatures: new SignaturesService(new SignaturesRepository(db), relationshipsRepo),
     digest: new DigestService(new DigestRepository(db), config.digest),
-    contacts: new ContactsService(new ContactsRepository(db), {
-      batchSize: config.contacts.importBatchSize,
-      phoneDefaultCountry: config.contacts.phoneDefaultCountry,
-      // PHOTO → face enrolment: pass the face service here once the face engine is wired in.
-      faceEnroller: undefined,
-    }),
+    contacts: createContactsService({ config, database }),
     account: new AccountService(new AccountRepository(db), storage),
   };
 }
