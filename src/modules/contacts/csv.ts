@@ -105,23 +105,59 @@ function sniffDelimiter(text: string): string {
   return counts.sort((a, b) => b[1] - a[1])[0]![0];
 }
 
-type Record_ = { record: string[]; info: { lines: number; empty_lines: number } };
+type Record_ = { record: string[]; info: { bytes: number } };
+
+/**
+ * Line numbers of records: csv-parse reports where each record ends (in bytes, delimiter
+ * included); a record starts on the first non-blank line after the previous one ends.
+ */
+class LineCounter {
+  private offset = 0;
+  private line = 1;
+  constructor(private readonly bytes: Buffer) {}
+
+  private advance(to: number): void {
+    for (let i = this.offset; i < to; i++) if (this.bytes[i] === 0x0a) this.line++;
+    this.offset = Math.max(this.offset, to);
+  }
+
+  /** The line the next record starts on, after the one that ended at `previousEnd`. */
+  nextStart(previousEnd: number): number {
+    this.advance(previousEnd);
+    let start = this.offset;
+    while (start < this.bytes.length && (this.bytes[start] === 0x0d || this.bytes[start] === 0x0a)) start++;
+    this.advance(start);
+    return this.line;
+  }
+}
 
 export function parseCsv(text: string): ContactDraft[] {
+  const bytes = Buffer.from(text, 'utf8');
   let rows: Record_[];
+  let lastRecordEnd = 0;
   try {
-    rows = parse(text, {
+    rows = parse(bytes, {
       delimiter: sniffDelimiter(text),
       relax_column_count: true,
       skip_empty_lines: true,
       skip_records_with_empty_values: true,
       trim: true,
       info: true,
+      on_record: (record, context) => {
+        lastRecordEnd = context.bytes;
+        return record;
+      },
     }) as unknown as Record_[];
   } catch (error) {
     if (error instanceof CsvError) {
-      const line = (error as CsvError & { lines?: number }).lines;
-      throw new ImportFileError([`${line ? `Line ${line}: ` : ''}${error.message}`]);
+      // An unclosed quote is found at the end of the file; the record it broke starts after the last good one.
+      const line =
+        error.code === 'CSV_QUOTE_NOT_CLOSED'
+          ? new LineCounter(bytes).nextStart(lastRecordEnd)
+          : (error as CsvError & { lines?: number }).lines;
+      throw new ImportFileError([
+        `${line ? `Line ${line}: ` : ''}${error.message.replace(/ at line \d+$/, '')}`,
+      ]);
     }
     throw error;
   }
@@ -138,10 +174,11 @@ export function parseCsv(text: string): ContactDraft[] {
     .filter((i) => i >= 0)
     .sort((a, b) => phoneRank(header.record[a]!) - phoneRank(header.record[b]!));
 
-  let previous = header.info;
+  const lines = new LineCounter(bytes);
+  let previousEnd = header.info.bytes;
   return records.map(({ record, info }, index) => {
-    const line = previous.lines + 1 + (info.empty_lines - previous.empty_lines);
-    previous = info;
+    const line = lines.nextStart(previousEnd);
+    previousEnd = info.bytes;
     const cells = (field: Field) => fields.flatMap((f, i) => (f === field && record[i] ? [record[i]] : []));
     const one = (field: Field) => cells(field)[0] ?? '';
     const fullName = one('name') || [one('first'), one('middle'), one('last')].filter(Boolean).join(' ');
