@@ -22,6 +22,7 @@ import { type Client, createTestContext, STRONG_PASSWORD, type TestContext } fro
 import { multipart } from '../helpers/contacts.js';
 import { TEST_VOICE_DIM } from '../helpers/database.js';
 import { JFK, PHOTO } from '../helpers/fixtures.js';
+import { startS3Server } from '../helpers/s3-server.js';
 import { readZip } from '../helpers/zip.js';
 
 /**
@@ -43,21 +44,23 @@ type Owned = {
   strayKey: string;
 };
 
-let ctx: TestContext;
-let storage: Storage;
+/** The app on one storage backend. */
+type Backend = { ctx: TestContext; storage: Storage };
+
+let local: Backend;
 const AUDIO = fs.readFileSync(JFK);
 const FACE = fs.readFileSync(PHOTO);
 
 beforeAll(async () => {
-  ctx = await createTestContext();
-  storage = ctx.runtime.storage;
+  const ctx = await createTestContext();
+  local = { ctx, storage: ctx.runtime.storage };
 });
-afterAll(() => ctx?.close());
+afterAll(() => local?.ctx.close());
 
 const embedding = (dim: number, seed: number) => Array.from({ length: dim }, (_, i) => Math.sin(seed + i));
 
 /** A user with one of everything: a person, a call with media, transcript, recognitions, notes, signatures. */
-async function userWithEverything(label: string): Promise<Owned> {
+async function userWithEverything({ ctx, storage }: Backend, label: string): Promise<Owned> {
   const user = await ctx.signUp();
   const rel = await user.post('/api/relationships/', {
     name: `${label} Person`,
@@ -128,7 +131,11 @@ async function userWithEverything(label: string): Promise<Owned> {
 }
 
 /** Rows of every table that belong to the user (child tables through the user's interactions). */
-async function rowCounts(userId: number, interactionIds: number[]): Promise<Record<string, number>> {
+async function rowCounts(
+  { ctx }: Backend,
+  userId: number,
+  interactionIds: number[],
+): Promise<Record<string, number>> {
   const db = ctx.database.db;
   const n = async (query: Promise<{ n: number }[]>) => (await query)[0]!.n;
   const inInteractions = <T extends { interactionId: unknown }>(column: T['interactionId']) =>
@@ -170,7 +177,7 @@ async function rowCounts(userId: number, interactionIds: number[]): Promise<Reco
   };
 }
 
-async function filesOf(owned: Owned): Promise<string[]> {
+async function filesOf({ storage }: Backend, owned: Owned): Promise<string[]> {
   const keys: string[] = [];
   for await (const object of storage.list(`users/${owned.user.userId}/`)) keys.push(object.key);
   if (await storage.stat(owned.outsideKey)) keys.push(owned.outsideKey);
@@ -178,12 +185,12 @@ async function filesOf(owned: Owned): Promise<string[]> {
 }
 
 async function download(user: Client, url: string) {
-  return ctx.app.inject({ method: 'GET', url, headers: { authorization: `Token ${user.token}` } });
+  return local.ctx.app.inject({ method: 'GET', url, headers: { authorization: `Token ${user.token}` } });
 }
 
 describe('GET /api/auth/users/me/export/', () => {
   it('a ZIP with a README, JSON of every object, the media and thumbnails, and no embeddings', async () => {
-    const owned = await userWithEverything('Exporter');
+    const owned = await userWithEverything(local, 'Exporter');
     const res = await download(owned.user, '/api/auth/users/me/export/');
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toBe('application/zip');
@@ -191,6 +198,7 @@ describe('GET /api/auth/users/me/export/', () => {
       /^attachment; filename="rapport-\d+-\d{4}-\d{2}-\d{2}\.zip"$/,
     );
     const zip = await readZip(res.rawPayload);
+    const [face1, face2] = await faceIds(owned.user.userId);
     const json = (name: string) => JSON.parse(zip.get(name)!.toString('utf8'));
 
     expect([...zip.keys()].sort()).toEqual(
@@ -199,8 +207,8 @@ describe('GET /api/auth/users/me/export/', () => {
         'account.json',
         'contacts.vcf',
         'face_signatures.json',
-        'faces/' + (await faceIds(owned.user.userId))[0] + '.jpg',
-        'faces/' + (await faceIds(owned.user.userId))[1] + '.jpg',
+        `faces/${face1}.jpg`,
+        `faces/${face2}.jpg`,
         'interactions.json',
         `media/${owned.interaction}/jfk speech.flac`,
         'notes.json',
@@ -250,8 +258,8 @@ describe('GET /api/auth/users/me/export/', () => {
   });
 
   it('a stored file that has gone missing is listed, and the archive is still whole', async () => {
-    const owned = await userWithEverything('Missing');
-    await storage.delete(owned.mediaKey);
+    const owned = await userWithEverything(local, 'Missing');
+    await local.storage.delete(owned.mediaKey);
     const zip = await readZip((await download(owned.user, '/api/auth/users/me/export/')).rawPayload);
     expect(JSON.parse(zip.get('missing_files.json')!.toString())).toEqual([
       `media/${owned.interaction}/jfk speech.flac`,
@@ -261,7 +269,7 @@ describe('GET /api/auth/users/me/export/', () => {
 });
 
 async function faceIds(userId: number): Promise<number[]> {
-  const rows = await ctx.database.db
+  const rows = await local.ctx.database.db
     .select({ id: faceSignatures.id })
     .from(faceSignatures)
     .where(eq(faceSignatures.userId, userId))
@@ -269,16 +277,42 @@ async function faceIds(userId: number): Promise<number[]> {
   return rows.map((r) => r.id);
 }
 
-describe('DELETE /api/auth/users/me/', () => {
+/** Deletion on local storage and on S3 (s3rver): the same rows and files must go. */
+const BACKENDS: [string, () => Promise<{ backend: Backend; close: () => Promise<void> }>][] = [
+  ['local storage', async () => ({ backend: local, close: async () => {} })],
+  [
+    'S3',
+    async () => {
+      const s3 = await startS3Server();
+      const ctx = await createTestContext(s3.env);
+      return {
+        backend: { ctx, storage: ctx.runtime.storage },
+        close: async () => {
+          await ctx.close();
+          await s3.close();
+        },
+      };
+    },
+  ],
+];
+
+describe.each(BACKENDS)('DELETE /api/auth/users/me/ (%s)', (_name, start) => {
+  let backend: Backend;
+  let close: () => Promise<void>;
+  beforeAll(async () => {
+    ({ backend, close } = await start());
+  });
+  afterAll(() => close?.());
+
   it('with the password: every row and every file of the user is gone; another user keeps theirs', async () => {
-    const doomed = await userWithEverything('Doomed');
-    const bystander = await userWithEverything('Bystander');
-    const rowsBefore = await rowCounts(doomed.user.userId, [doomed.interaction]);
-    const bystanderRows = await rowCounts(bystander.user.userId, [bystander.interaction]);
-    const bystanderFiles = await filesOf(bystander);
+    const doomed = await userWithEverything(backend, 'Doomed');
+    const bystander = await userWithEverything(backend, 'Bystander');
+    const rowsBefore = await rowCounts(backend, doomed.user.userId, [doomed.interaction]);
+    const bystanderRows = await rowCounts(backend, bystander.user.userId, [bystander.interaction]);
+    const bystanderFiles = await filesOf(backend, bystander);
     // One of everything, so "zero afterwards" means something.
     for (const [table, n] of Object.entries(rowsBefore)) expect(n, table).toBeGreaterThan(0);
-    expect(await filesOf(doomed)).toEqual(
+    expect(await filesOf(backend, doomed)).toEqual(
       [doomed.mediaKey, doomed.thumbnailKey, doomed.outsideKey, doomed.strayKey].sort(),
     );
 
@@ -287,18 +321,18 @@ describe('DELETE /api/auth/users/me/', () => {
     });
     expect(res.status, res.raw).toBe(204);
 
-    const rowsAfter = await rowCounts(doomed.user.userId, [doomed.interaction]);
+    const rowsAfter = await rowCounts(backend, doomed.user.userId, [doomed.interaction]);
     expect(rowsAfter).toEqual(Object.fromEntries(Object.keys(rowsBefore).map((t) => [t, 0])));
-    expect(await filesOf(doomed)).toEqual([]);
+    expect(await filesOf(backend, doomed)).toEqual([]);
     for (const key of [doomed.mediaKey, doomed.thumbnailKey, doomed.outsideKey, doomed.strayKey])
-      expect(await storage.stat(key), key).toBeUndefined();
+      expect(await backend.storage.stat(key), key).toBeUndefined();
 
-    expect(await rowCounts(bystander.user.userId, [bystander.interaction])).toEqual(bystanderRows);
-    expect(await filesOf(bystander)).toEqual(bystanderFiles);
+    expect(await rowCounts(backend, bystander.user.userId, [bystander.interaction])).toEqual(bystanderRows);
+    expect(await filesOf(backend, bystander)).toEqual(bystanderFiles);
 
     // The token died with the account, and the name cannot log in.
     expect((await doomed.user.get('/api/auth/users/me/')).status).toBe(401);
-    const login = await ctx.anonymous.post('/api/auth/users/login/', {
+    const login = await backend.ctx.anonymous.post('/api/auth/users/login/', {
       username: doomed.user.username,
       password: STRONG_PASSWORD,
     });
@@ -306,7 +340,7 @@ describe('DELETE /api/auth/users/me/', () => {
   });
 
   it('a wrong or missing password → 400 and nothing is deleted', async () => {
-    const user = await ctx.signUp();
+    const user = await backend.ctx.signUp();
     const wrong = await user.request('DELETE', '/api/auth/users/me/', {
       current_password: 'not-the-password',
     });
