@@ -24,7 +24,7 @@ import { accountRoutes } from './modules/account/routes.js';
 import { AccountService } from './modules/account/service.js';
 import { ContactsRepository } from './modules/contacts/repository.js';
 import { contactsRoutes } from './modules/contacts/routes.js';
-import { ContactsService } from './modules/contacts/service.js';
+import { ContactsService, type FaceEnroller } from './modules/contacts/service.js';
 import { DigestRepository } from './modules/digest/repository.js';
 import { digestRoutes } from './modules/digest/routes.js';
 import { DigestService } from './modules/digest/service.js';
@@ -68,17 +68,17 @@ export function createUsersService({ config, database }: Pick<AppDeps, 'config' 
 }
 
 /**
- * Contacts import/export; also used by `rapport import`. PHOTO → face enrolment: pass the face
- * service as `faceEnroller` here once the face engine is wired in.
+ * Contacts import/export; also used by `rapport import`. Without a `faceEnroller` (no face
+ * engine), imported PHOTOs are reported as not enrolled.
  */
-export function createContactsService({
-  config,
-  database,
-}: Pick<AppDeps, 'config' | 'database'>): ContactsService {
+export function createContactsService(
+  { config, database }: Pick<AppDeps, 'config' | 'database'>,
+  faceEnroller?: FaceEnroller,
+): ContactsService {
   return new ContactsService(new ContactsRepository(database.db), {
     batchSize: config.contacts.importBatchSize,
     phoneDefaultCountry: config.contacts.phoneDefaultCountry,
-    faceEnroller: undefined,
+    faceEnroller,
   });
 }
 
@@ -96,7 +96,8 @@ export function createServices({ config, database, storage, queue }: AppDeps) {
     notes: new NotesService(new NotesRepository(db), relationshipsRepo, interactionsRepo),
     signatures: new SignaturesService(new SignaturesRepository(db), relationshipsRepo),
     digest: new DigestService(new DigestRepository(db), config.digest),
-    contacts: createContactsService({ config, database }),
+    // PHOTO → face enrolment: pass the face service (its enrolFace) here once the face engine is in.
+    contacts: createContactsService({ config, database }, undefined),
     account: new AccountService(new AccountRepository(db), storage),
   };
 }
