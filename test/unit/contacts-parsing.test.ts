@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/infra/config/config.js';
 import { parseBirthday, validateContact } from '../../src/modules/contacts/contact.js';
 import { parseCsv } from '../../src/modules/contacts/csv.js';
 import { decodeText, ImportFileError, sniffFormat } from '../../src/modules/contacts/import-file.js';
@@ -205,5 +206,20 @@ describe('files', () => {
     expect(result.values.name).toHaveLength(255);
     expect(result.values.tags).toHaveLength(50);
     expect(result.warnings).toHaveLength(5);
+  });
+});
+
+describe('configuration', () => {
+  it('IMPORT_MAX_BYTES, IMPORT_BATCH_SIZE, PHONE_DEFAULT_COUNTRY: defaults, values, and bad values named', () => {
+    expect(loadConfig({}).contacts).toEqual({
+      importMaxBytes: 50 * 1024 ** 2,
+      importBatchSize: 500,
+      phoneDefaultCountry: undefined,
+    });
+    expect(
+      loadConfig({ IMPORT_MAX_BYTES: '1000', IMPORT_BATCH_SIZE: '10', PHONE_DEFAULT_COUNTRY: 'gb' }).contacts,
+    ).toEqual({ importMaxBytes: 1000, importBatchSize: 10, phoneDefaultCountry: 'GB' });
+    expect(() => loadConfig({ PHONE_DEFAULT_COUNTRY: 'GBR' })).toThrow(/PHONE_DEFAULT_COUNTRY="GBR"/);
+    expect(() => loadConfig({ IMPORT_BATCH_SIZE: '0' })).toThrow(ConfigError);
   });
 });
