@@ -63,6 +63,23 @@ describe('vCard', () => {
     expect(draft).toMatchObject({ name: 'Karel Čapek', phones: ['+420 777 123 456'] });
   });
 
+  it('quoted-printable in a card that says 3.0 (Android) is decoded too; its other lines are 3.0', () => {
+    const [draft] = parseVcards(
+      card(
+        'VERSION:3.0',
+        'N;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:T=C3=A9st;S=C3=A9bastien;;;',
+        'FN;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:S=C3=A9bastien =',
+        'T=C3=A9st',
+        'NOTE:escaped\\, comma, and an unescaped one, fol',
+        ' ded line',
+      ),
+    );
+    expect(draft).toMatchObject({
+      name: 'Sébastien Tést',
+      notes: ['escaped, comma, and an unescaped one, folded line'],
+    });
+  });
+
   it('2.1 text keeps its literal commas and backslash-escaped semicolons', () => {
     const [draft] = parseVcards(
       card('VERSION:2.1', 'FN:Smith, Jane', 'ORG:Smith\\; Sons;Sales', 'NOTE:a, b, c'),

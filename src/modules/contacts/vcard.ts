@@ -2,7 +2,7 @@ import ICAL from 'ical.js';
 import type { ContactDraft, ContactPhoto } from './contact.js';
 import { UNKNOWN_YEAR } from './contact.js';
 import { ImportFileError, MAX_REPORTED_PROBLEMS } from './import-file.js';
-import { upgradeVcard21 } from './vcard21.js';
+import { decodeQuotedPrintableLines, upgradeVcard21 } from './vcard21.js';
 
 /**
  * vCard files: any number of cards, versions 2.1, 3.0 and 4.0, as Google Contacts, Apple Contacts
@@ -59,7 +59,12 @@ function parseCard(lines: Line[], begin: number, index: number): ContactDraft | 
     .find((l) => /^VERSION:/i.test(l.text))
     ?.text.slice(8)
     .trim();
-  const logical = version === '2.1' ? upgradeVcard21(lines) : lines;
+  const logical =
+    version === '2.1'
+      ? upgradeVcard21(lines)
+      : lines.some((l) => /QUOTED-PRINTABLE/i.test(l.text))
+        ? decodeQuotedPrintableLines(lines)
+        : lines;
   const body = logical.map((l) => l.text).join('\r\n');
   let jcard: unknown;
   try {
@@ -101,7 +106,9 @@ function toDraft(properties: JCardProperty[], source: ContactDraft['source']): C
     return p ? strings(p.slice(3)) : [];
   };
 
-  let name = first('fn').join(', ').trim();
+  // A text value with an unescaped comma (common in the wild) comes back from ical.js as several
+  // values: joining them with the comma restores the text as written.
+  let name = first('fn').join(',').trim();
   if (name === '') {
     // N is family;given;additional;prefix;suffix.
     const [family = '', given = '', additional = '', prefix = '', suffix = ''] = first('n');
@@ -132,7 +139,7 @@ function toDraft(properties: JCardProperty[], source: ContactDraft['source']): C
     company: first('org')[0] ?? '',
     birthday,
     tags,
-    notes: all('note').map((p) => strings(p.slice(3)).join(', ')),
+    notes: all('note').map((p) => strings(p.slice(3)).join(',')),
     relationshipType: first(X_TYPE)[0],
     howWeMet: first(X_HOW_WE_MET)[0]
       ?.replace(/\\n/gi, '\n')

@@ -31,6 +31,27 @@ export function upgradeVcard21(lines: { text: string; line: number }[]): { text:
   return logical;
 }
 
+/**
+ * Some Android exporters write quoted-printable values into cards that say `VERSION:3.0`: those
+ * lines (with their soft line breaks) are decoded as in 2.1; every other line is left to ical.js.
+ */
+export function decodeQuotedPrintableLines(
+  lines: { text: string; line: number }[],
+): { text: string; line: number }[] {
+  const out: { text: string; line: number }[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const first = lines[i]!;
+    if (!/QUOTED-PRINTABLE/i.test(first.text.slice(0, first.text.indexOf(':') + 1))) {
+      out.push(first);
+      continue;
+    }
+    let text = first.text;
+    while (text.endsWith('=') && i + 1 < lines.length) text = text.slice(0, -1) + lines[++i]!.text;
+    out.push({ text: upgradeProperty(text), line: first.line });
+  }
+  return out;
+}
+
 const ENCODINGS = new Set(['QUOTED-PRINTABLE', 'BASE64', 'B', '8BIT', '7BIT']);
 
 function upgradeProperty(line: string): string {
