@@ -21,6 +21,12 @@ import type { JobQueue } from './infra/queue/index.js';
 import type { Storage } from './infra/storage/index.js';
 import type { LiveEngines } from './live/engines.js';
 import { liveRoutes } from './live/routes.js';
+import { AccountRepository } from './modules/account/repository.js';
+import { accountRoutes } from './modules/account/routes.js';
+import { AccountService } from './modules/account/service.js';
+import { ContactsRepository } from './modules/contacts/repository.js';
+import { contactsRoutes } from './modules/contacts/routes.js';
+import { ContactsService, type FaceEnroller } from './modules/contacts/service.js';
 import { DigestRepository } from './modules/digest/repository.js';
 import { digestRoutes } from './modules/digest/routes.js';
 import { DigestService } from './modules/digest/service.js';
@@ -65,6 +71,21 @@ export function createUsersService({ config, database }: Pick<AppDeps, 'config' 
   return new UsersService(new UsersRepository(database.db), new LoginThrottle(config.login));
 }
 
+/**
+ * Contacts import/export; also used by `rapport import`. Without a `faceEnroller` (no face
+ * engine), imported PHOTOs are reported as not enrolled.
+ */
+export function createContactsService(
+  { config, database }: Pick<AppDeps, 'config' | 'database'>,
+  faceEnroller?: FaceEnroller,
+): ContactsService {
+  return new ContactsService(new ContactsRepository(database.db), {
+    batchSize: config.contacts.importBatchSize,
+    phoneDefaultCountry: config.contacts.phoneDefaultCountry,
+    faceEnroller,
+  });
+}
+
 /** Everything the HTTP layer needs: repositories wired into services. */
 export function createServices({ config, database, storage, queue }: AppDeps) {
   const db = database.db;
@@ -79,6 +100,9 @@ export function createServices({ config, database, storage, queue }: AppDeps) {
     notes: new NotesService(new NotesRepository(db), relationshipsRepo, interactionsRepo),
     signatures: new SignaturesService(new SignaturesRepository(db), relationshipsRepo),
     digest: new DigestService(new DigestRepository(db), config.digest),
+    // PHOTO → face enrolment: pass the face service (its enrolFace) here once the face engine is in.
+    contacts: createContactsService({ config, database }, undefined),
+    account: new AccountService(new AccountRepository(db), storage),
   };
 }
 export type Services = ReturnType<typeof createServices>;
@@ -135,10 +159,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(healthRoutes, { prefix: '/api/health/', database, queue, version: VERSION });
   await app.register(usersRoutes, { prefix: '/api/auth/users/', users: services.users });
+  await app.register(accountRoutes, { prefix: '/api/auth/users/', account: services.account });
   await app.register(relationshipsRoutes, {
     prefix: '/api/relationships/',
     relationships: services.relationships,
     notes: services.notes,
+  });
+  await app.register(contactsRoutes, {
+    prefix: '/api/relationships/',
+    contacts: services.contacts,
+    importMaxBytes: config.contacts.importMaxBytes,
   });
   await app.register(interactionsRoutes, {
     prefix: '/api/interactions/',

@@ -3,7 +3,8 @@ import { stdin as input, stdout as output } from 'node:process';
 import { createInterface } from 'node:readline/promises';
 import { Command } from 'commander';
 import 'dotenv/config';
-import { createUsersService, VERSION } from './app.js';
+import { readFile } from 'node:fs/promises';
+import { createContactsService, createUsersService, VERSION } from './app.js';
 import { ConfigError, loadConfig } from './infra/config/config.js';
 import { DataDirLockedError } from './infra/db/data-dir-lock.js';
 import { ApiError } from './infra/http/errors.js';
@@ -96,6 +97,41 @@ program
         isStaff: options.staff,
       });
       console.log(`Created ${user.isStaff ? 'staff user' : 'user'} "${user.username}" (id ${user.id}).`);
+    } finally {
+      await database.close();
+    }
+  });
+
+program
+  .command('import')
+  .description(
+    "import a vCard (.vcf) or CSV address book into a user's people, as POST /api/relationships/import/ does",
+  )
+  .requiredOption('--user <username>', 'the user who gets the people')
+  .option('--dry-run', 'check the file and report, write nothing', false)
+  .argument('<file>', 'the vCard or CSV file')
+  .action(async (file: string, options: { user: string; dryRun: boolean }) => {
+    installDrfMessages();
+    const config = loadConfig();
+    const bytes = await readFile(file);
+    if (bytes.length > config.contacts.importMaxBytes) {
+      throw new Error(`${file} is larger than IMPORT_MAX_BYTES (${config.contacts.importMaxBytes} bytes).`);
+    }
+    const database = await openConfiguredDatabase(config);
+    try {
+      const user = await createUsersService({ config, database }).findByUsername(options.user);
+      if (!user) throw new Error(`No user named "${options.user}".`);
+      const report = await createContactsService({ config, database }).import(user.id, bytes, {
+        dryRun: options.dryRun,
+      });
+      const verb = options.dryRun ? 'Would import' : 'Imported';
+      console.log(
+        `${verb} ${report.format === 'vcard' ? 'vCard' : 'CSV'} for "${user.username}": ${report.created} created, ${report.updated} updated, ${report.skipped} unchanged, ${report.errors.length} not imported.`,
+      );
+      for (const e of report.errors) console.log(`  line ${e.line}: not imported: ${e.reason}`);
+      for (const w of report.warnings) console.log(`  line ${w.line}: ${w.reason}`);
+      for (const p of report.photos.filter((p) => !p.enrolled))
+        console.log(`  line ${p.line}: photo not enrolled: ${p.reason}`);
     } finally {
       await database.close();
     }

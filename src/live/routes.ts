@@ -34,10 +34,17 @@ export async function liveRoutes(app: FastifyInstance, deps: LiveDeps): Promise<
     options: { maxPayload: Math.max(config.maxMessageBytes * 4, 16 * 1024 * 1024) },
   });
 
-  app.get<{ Params: { userId: string }; Querystring: { token?: string } }>(
-    '/ws/call/:userId/',
-    { websocket: true, schema: { hide: true } },
-    async (socket, request) => {
+  app.route<{ Params: { userId: string }; Querystring: { token?: string } }>({
+    method: 'GET',
+    url: '/ws/call/:userId/',
+    schema: { hide: true },
+    // A plain HTTP request here is a client that forgot to upgrade: say so.
+    handler: async (_request, reply) =>
+      reply
+        .code(426)
+        .header('upgrade', 'websocket')
+        .send({ detail: 'This endpoint speaks WebSocket: connect with ws:// and ?token=<key>.' }),
+    wsHandler: async (socket, request) => {
       // Messages sent before the token is checked are kept and handled after, in order.
       const early: [RawData, boolean][] = [];
       const keep = (data: RawData, isBinary: boolean) => early.push([data, isBinary]);
@@ -73,5 +80,5 @@ export async function liveRoutes(app: FastifyInstance, deps: LiveDeps): Promise<
       );
       for (const [data, isBinary] of early) socket.emit('message', data, isBinary);
     },
-  );
+  });
 }

@@ -10,6 +10,7 @@ import {
   type TestContext,
   uniqueName,
 } from '../helpers/app.js';
+import { importFile } from '../helpers/contacts.js';
 import { TEST_VOICE_DIM } from '../helpers/database.js';
 
 /**
@@ -839,7 +840,10 @@ describe('paths the router cannot decode', () => {
   });
 
   it('every id route answers 404 for an id that is not one, whatever the method', async () => {
-    const routes = routerRoutes(ctx.app).filter((r) => pathOf(r).includes('/:'));
+    // REST routes; the live-call socket checks its user id itself (see live.test.ts).
+    const routes = routerRoutes(ctx.app).filter(
+      (r) => pathOf(r).startsWith('/api/') && pathOf(r).includes('/:'),
+    );
     expect(routes.length).toBeGreaterThan(10);
     const writes = new Map(WRITE_ROUTES.map((w) => [w.route, w]));
     for (const route of routes) {
@@ -1052,5 +1056,116 @@ describe('numbers a float4 column cannot hold', () => {
       );
       expect(res.status, `${value}: ${res.raw}`).toBeLessThan(500);
     }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Routes whose input is not a JSON body of a POST/PUT/PATCH: account deletion, the contacts import
+// ---------------------------------------------------------------------------------------------
+
+describe('DELETE /api/auth/users/me (a JSON body with the password)', () => {
+  it('malformed, non-object, wrongly typed or oversize bodies → 4xx in DRF shape; the account stays', async () => {
+    const victim = await ctx.signUp(uniqueName('bad_input_delete'));
+    const raw: [string | undefined, number][] = [
+      ['{"current_password": ', 400],
+      ['[1, 2', 400],
+      ['   ', 400],
+      ['[]', 400],
+      ['"a string"', 400],
+      ['null', 400],
+      ['{}', 400],
+      ['{"current_password": null}', 400],
+      ['{"current_password": 12345678}', 400],
+      ['{"current_password": ["x"]}', 400],
+      ['{"current_password": ""}', 400],
+      ['{"current_password": "nul\\u0000char"}', 400],
+      ['{"__proto__": {"current_password": "x"}}', 400],
+      [JSON.stringify({ current_password: 'x'.repeat(5000) }), 400],
+      [JSON.stringify({ current_password: 'wrong-password' }), 400],
+    ];
+    for (const [payload, status] of raw) {
+      const res = await sendRaw(victim, 'DELETE', '/api/auth/users/me/', payload);
+      expectDrfError(res, status, String(payload).slice(0, 80));
+    }
+    expectDrfError(
+      await sendRaw(victim, 'DELETE', '/api/auth/users/me/', STRONG_PASSWORD, 'text/plain'),
+      415,
+    );
+    expectDrfError(
+      await sendRaw(
+        victim,
+        'DELETE',
+        '/api/auth/users/me/',
+        JSON.stringify({ pad: 'x'.repeat(ctx.config.bodyLimitBytes) }),
+      ),
+      413,
+    );
+    expect((await victim.get('/api/auth/users/me/')).status).toBe(200);
+  });
+});
+
+/** Lines an address book file might hold, good and broken, to build random files from. */
+const ADDRESS_BOOK_LINES = [
+  'BEGIN:VCARD',
+  'END:VCARD',
+  'VERSION:2.1',
+  'VERSION:3.0',
+  'VERSION:4.0',
+  'FN:Ada',
+  'N:Lovelace;Ada;;;',
+  'N;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:=C3=',
+  'NOTE;ENCODING=QUOTED-PRINTABLE:soft=',
+  'EMAIL:ada@example.com',
+  'EMAIL;TYPE=pref:not an email',
+  'TEL;WORK;VOICE:+44 20 7946 0000',
+  'TEL;VALUE=uri:tel:',
+  'BDAY:--13-45',
+  'BDAY:0000-00-00',
+  'BDAY;X-APPLE-OMIT-YEAR=1604:1604-02-29',
+  'PHOTO;ENCODING=b;TYPE=JPEG:@@@notbase64',
+  'PHOTO:data:image/png;base64,',
+  'CATEGORIES:a,,b',
+  'X-RAPPORT-CONTACT-INTERVAL-DAYS:-5',
+  'X-RAPPORT-RELATIONSHIP-TYPE:NOPE',
+  ' folded continuation',
+  'name,email,phone,birthday,tags',
+  'First Name,Last Name,E-mail Address,Birthday,Categories',
+  '"Ada ""Countess"" Lovelace",ada@example.com,,1815-12-10,a;b',
+  '"unterminated,quote',
+  'x,y,z,1/45/2000',
+  ';;;',
+  '',
+];
+
+describe('POST /api/relationships/import (a multipart file)', () => {
+  it('property: random files never make a 500; errors are DRF-shaped', async () => {
+    const importer = await ctx.signUp(uniqueName('bad_input_import'));
+    const line = fc.oneof(
+      { weight: 5, arbitrary: fc.constantFrom(...ADDRESS_BOOK_LINES) },
+      { weight: 1, arbitrary: anyString },
+    );
+    const file = fc.oneof(
+      fc.array(line, { maxLength: 12 }).map((lines) => Buffer.from(lines.join('\r\n'))),
+      fc.uint8Array({ maxLength: 200 }).map((bytes) => Buffer.from(bytes)),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        file,
+        fc.constantFrom('', '?dry_run=true', '?dry_run=nope'),
+        async (content, query) => {
+          const res = await importFile(ctx, importer, content, 'contacts.vcf', query);
+          expectSane(res, `${query} ${content.toString('utf8').slice(0, 300)}`);
+          if (res.status === 200)
+            expect(res.body.created + res.body.updated + res.body.skipped).toBeGreaterThanOrEqual(0);
+          else expect(res.status).toBe(400);
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('?dry_run that is not a boolean → 400 naming it', async () => {
+    const res = await importFile(ctx, user, Buffer.from('name\r\nAda\r\n'), 'x.csv', '?dry_run=perhaps');
+    expectFieldErrors(res, ['dry_run']);
   });
 });

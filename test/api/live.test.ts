@@ -60,6 +60,13 @@ describe('live call socket: authentication', () => {
     expect(client.messages).toEqual([]);
   });
 
+  it('tells a plain HTTP client to upgrade (426)', async () => {
+    const res = await ctx.anonymous.get('/ws/call/1/');
+    expect(res.status).toBe(426);
+    expect(res.headers.upgrade).toBe('websocket');
+    expect(res.body.detail).toContain('WebSocket');
+  });
+
   it('accepts the path without its trailing slash', async () => {
     const user = await ctx.signUp();
     const client = await LiveClient.open(`${base(ctx)}/ws/call/${user.userId}?token=${user.token}`);

@@ -5,6 +5,7 @@ import { MAX_ID } from '../../src/infra/http/query.js';
 import { SignaturesRepository } from '../../src/modules/signatures/repository.js';
 import { type Client, createTestContext, type Response, type TestContext } from '../helpers/app.js';
 import { TEST_VOICE_DIM } from '../helpers/database.js';
+import { readZip } from '../helpers/zip.js';
 
 /**
  * Cross-tenant isolation, walked over every route the app registers: user A owns one of each
@@ -667,8 +668,11 @@ function listQueries(path: string): { kind: Kind; queries: ListQuery[] } {
   }
 }
 
+/** Downloads of everything the user owns: checked in section 4. */
+const EXPORTS = ['/api/relationships/export', '/api/auth/users/me/export'];
+
 /** GET routes that are not lists of the user's objects (the digest's isolation: digest.test.ts). */
-const NOT_LISTS = ['/api/health', '/api/schema', '/api/auth/users/me', '/api/digest', '*'];
+const NOT_LISTS = ['/api/health', '/api/schema', '/api/auth/users/me', '/api/digest', '*', ...EXPORTS];
 
 function listRoutes(): string[] {
   return [...allRoutes()]
@@ -924,6 +928,70 @@ describe('B’s objects stay out of A’s view too', () => {
         ids.filter((id) => bOwned[kind].includes(id)),
         path,
       ).toEqual([]);
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// 4. Exports: B's downloads hold none of A's data
+// ---------------------------------------------------------------------------------------------
+
+/** The text of every export `user` can download (each file of the account ZIP, decoded). */
+async function exportTexts(user: User): Promise<Record<string, string>> {
+  const get = async (url: string) => {
+    const res = await ctx.app.inject({
+      method: 'GET',
+      url,
+      headers: { authorization: `Token ${user.token}` },
+    });
+    expect(res.statusCode, `${url}: ${res.body.slice(0, 300)}`).toBe(200);
+    return res.rawPayload;
+  };
+  const out: Record<string, string> = {
+    vcf: (await get('/api/relationships/export/?format=vcf')).toString('utf8'),
+    csv: (await get('/api/relationships/export/?format=csv')).toString('utf8'),
+  };
+  for (const [name, bytes] of await readZip(await get('/api/auth/users/me/export/'))) {
+    out[`zip:${name}`] = bytes.toString('utf8');
+  }
+  return out;
+}
+
+describe('every export shows B none of A’s data', () => {
+  it('the walk knows every export route', () => {
+    const downloads = [...allRoutes()]
+      .filter((route) => methodOf(route) === 'GET' && pathOf(route).endsWith('/export'))
+      .map(pathOf)
+      .sort();
+    expect(downloads).toEqual([...EXPORTS].sort());
+  });
+
+  it('A’s exports hold A’s data; B’s hold none of it', async () => {
+    const mine = await exportTexts(alice);
+    for (const key of ['vcf', 'csv', 'zip:relationships.json', 'zip:interactions.json', 'zip:notes.json']) {
+      expect(mine[key], key).toContain(term);
+    }
+    const theirs = await exportTexts(bob);
+    expect(theirs.vcf).toContain('Bob Builder');
+    for (const [key, text] of Object.entries(theirs)) {
+      expect(text, `B's ${key} holds A's data`).not.toContain(term);
+      expect(text, `B's ${key} names A`).not.toContain(alice.username);
+    }
+    const ids = (name: string) =>
+      (JSON.parse(theirs[`zip:${name}`]!) as { id: number }[]).map((row) => row.id);
+    const files: Record<Kind, string> = {
+      relationship: 'relationships.json',
+      interaction: 'interactions.json',
+      note: 'notes.json',
+      face: 'face_signatures.json',
+      voice: 'voice_signatures.json',
+    };
+    for (const [kind, file] of Object.entries(files) as [Kind, string][]) {
+      expect(
+        ids(file).filter((id) => aOwned[kind].includes(id)),
+        `B's ${file} lists A's rows`,
+      ).toEqual([]);
+      expect(ids(file), `B's ${file} lists B's own rows`).toEqual(expect.arrayContaining(bOwned[kind]));
     }
   });
 });

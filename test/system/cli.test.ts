@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CONTACTS_FIXTURES } from '../helpers/contacts.js';
 import { freePort, runCli, waitForHealth } from '../helpers/process.js';
 
 let dataDir: string;
@@ -71,5 +72,38 @@ describe('rapport CLI', () => {
     expect(await proc.exited).toBe(1);
     expect(proc.output()).toContain('Invalid configuration');
     expect(proc.output()).toContain('PORT="eighty"');
+  });
+
+  it('import --user NAME FILE imports an address book and reports; a broken file changes nothing', async () => {
+    const dry = runCli(
+      ['import', '--user', 'admin', '--dry-run', path.join(CONTACTS_FIXTURES, 'google.vcf')],
+      env(),
+    );
+    expect(await dry.exited, dry.output()).toBe(0);
+    expect(dry.output()).toContain(
+      'Would import vCard for "admin": 4 created, 1 updated, 0 unchanged, 0 not imported.',
+    );
+    expect(dry.output()).toMatch(/line 1: photo not enrolled: The photo is a link/);
+
+    const broken = runCli(
+      ['import', '--user', 'admin', path.join(CONTACTS_FIXTURES, 'broken-unterminated.vcf')],
+      env(),
+    );
+    expect(await broken.exited).toBe(1);
+    expect(broken.output()).toContain('file: Line 6: BEGIN:VCARD is never closed by END:VCARD.');
+
+    const unknown = runCli(['import', '--user', 'nobody', path.join(CONTACTS_FIXTURES, 'google.vcf')], env());
+    expect(await unknown.exited).toBe(1);
+    expect(unknown.output()).toContain('No user named "nobody".');
+
+    const real = runCli(['import', '--user', 'ADMIN', path.join(CONTACTS_FIXTURES, 'outlook.csv')], env());
+    expect(await real.exited, real.output()).toBe(0);
+    expect(real.output()).toContain(
+      'Imported CSV for "admin": 2 created, 0 updated, 0 unchanged, 0 not imported.',
+    );
+    // Imported for real: the same file again finds both people.
+    const again = runCli(['import', '--user', 'admin', path.join(CONTACTS_FIXTURES, 'outlook.csv')], env());
+    expect(await again.exited, again.output()).toBe(0);
+    expect(again.output()).toContain('0 created, 0 updated, 2 unchanged');
   });
 });

@@ -105,6 +105,17 @@ const envSchema = z.object({
   LIVE_MAX_CALLS: positiveInt.default(50),
   /** How long a call dropped without `call_end` waits for a reconnect before it is finalised. */
   LIVE_GRACE_PERIOD_MS: z.coerce.number().int().min(0).default(60_000),
+  // --- Contacts import/export ----------------------------------------------------------------
+  /** Largest vCard/CSV file `POST /api/relationships/import/` accepts; larger → 413. */
+  IMPORT_MAX_BYTES: positiveInt.default(50 * 1024 ** 2),
+  /** Contacts written per database transaction during an import. */
+  IMPORT_BATCH_SIZE: positiveInt.max(10_000).default(500),
+  /** ISO 3166 country (e.g. `GB`) for phone numbers written without `+country`; unset: kept as dialled. */
+  PHONE_DEFAULT_COUNTRY: z
+    .string()
+    .regex(/^[A-Za-z]{2}$/, 'expected a two-letter ISO 3166 country code')
+    .transform((v) => v.toUpperCase())
+    .optional(),
 });
 
 export type AppConfig = {
@@ -148,6 +159,7 @@ export type AppConfig = {
     maxCalls: number;
     gracePeriodMs: number;
   };
+  contacts: { importMaxBytes: number; importBatchSize: number; phoneDefaultCountry: string | undefined };
 };
 
 export class ConfigError extends Error {
@@ -222,6 +234,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       maxCallsPerUser: e.LIVE_MAX_CALLS_PER_USER,
       maxCalls: e.LIVE_MAX_CALLS,
       gracePeriodMs: e.LIVE_GRACE_PERIOD_MS,
+    },
+    contacts: {
+      importMaxBytes: e.IMPORT_MAX_BYTES,
+      importBatchSize: e.IMPORT_BATCH_SIZE,
+      phoneDefaultCountry: e.PHONE_DEFAULT_COUNTRY,
     },
   };
 }

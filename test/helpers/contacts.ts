@@ -1,0 +1,60 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Client, Response, TestContext } from './app.js';
+import { REPO_ROOT } from './process.js';
+
+/** Address-book exports in the shapes Google, Apple and Outlook write (see the folder's files). */
+export const CONTACTS_FIXTURES = path.join(REPO_ROOT, 'test/fixtures/contacts');
+export const contactsFixture = (name: string) => fs.readFileSync(path.join(CONTACTS_FIXTURES, name));
+
+/** A multipart/form-data body with one file part, as a browser sends it. */
+export function multipart(content: Buffer, filename: string, contentType: string, field = 'file') {
+  const boundary = `----rapport${randomBytes(8).toString('hex')}`;
+  const head = Buffer.from(
+    `--${boundary}\r\nContent-Disposition: form-data; name="${field}"; filename="${filename}"\r\nContent-Type: ${contentType}\r\n\r\n`,
+  );
+  return {
+    payload: Buffer.concat([head, content, Buffer.from(`\r\n--${boundary}--\r\n`)]),
+    headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+  };
+}
+
+/** `POST /api/relationships/import/` with a file. */
+export async function importFile(
+  ctx: TestContext,
+  user: Client,
+  content: Buffer,
+  filename: string,
+  query = '',
+  field = 'file',
+): Promise<Response> {
+  const type = filename.endsWith('.csv') ? 'text/csv' : 'text/vcard';
+  const body = multipart(content, filename, type, field);
+  const res = await ctx.app.inject({
+    method: 'POST',
+    url: `/api/relationships/import/${query}`,
+    headers: { authorization: `Token ${user.token}`, ...body.headers },
+    payload: body.payload,
+  });
+  let parsed: unknown;
+  try {
+    parsed = res.body ? JSON.parse(res.body) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  return { status: res.statusCode, body: parsed, headers: res.headers, raw: res.body };
+}
+
+/** Every person of the user, through the API, by name. */
+export async function allPeople(user: Client): Promise<Record<string, unknown>[]> {
+  const out: Record<string, unknown>[] = [];
+  let url: string | null = '/api/relationships/?page_size=200&ordering=name';
+  while (url) {
+    const res = await user.get(url);
+    if (res.status !== 200) throw new Error(`list failed: ${res.status} ${res.raw}`);
+    out.push(...res.body.results);
+    url = res.body.next ? new URL(res.body.next).pathname + new URL(res.body.next).search : null;
+  }
+  return out;
+}
