@@ -15,19 +15,25 @@ import type { AppConfig } from './infra/config/config.js';
 import type { DatabaseHandle } from './infra/db/database.js';
 import type { EventBus } from './infra/events/index.js';
 import { frameworkErrors, registerErrorHandlers } from './infra/http/error-handler.js';
+import { UrlSigner } from './infra/http/signed-urls.js';
 import { installDrfMessages } from './infra/http/zod-messages.js';
 import { loggerOptions } from './infra/logging/logger.js';
 import type { JobQueue } from './infra/queue/index.js';
 import type { Storage } from './infra/storage/index.js';
+import { AdminRepository } from './modules/admin/repository.js';
+import { adminRoutes } from './modules/admin/routes.js';
+import { AdminService } from './modules/admin/service.js';
 import { DigestRepository } from './modules/digest/repository.js';
 import { digestRoutes } from './modules/digest/routes.js';
 import { DigestService } from './modules/digest/service.js';
+import { eventsRoutes } from './modules/events/routes.js';
 import { healthRoutes } from './modules/health/routes.js';
 import { mediaRoutes } from './modules/interactions/media-routes.js';
 import { MediaService } from './modules/interactions/media-service.js';
 import { InteractionsRepository } from './modules/interactions/repository.js';
 import { interactionsRoutes } from './modules/interactions/routes.js';
 import { InteractionsService } from './modules/interactions/service.js';
+import { mediaLinkRoutes } from './modules/media-links/routes.js';
 import { NotesRepository } from './modules/notes/repository.js';
 import { notesRoutes } from './modules/notes/routes.js';
 import { NotesService } from './modules/notes/service.js';
@@ -42,6 +48,7 @@ import { LoginThrottle } from './modules/users/login-throttle.js';
 import { UsersRepository } from './modules/users/repository.js';
 import { usersRoutes } from './modules/users/routes.js';
 import { UsersService } from './modules/users/service.js';
+import { webAppRoutes } from './modules/web-app/routes.js';
 
 export const VERSION: string = JSON.parse(
   readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
@@ -75,12 +82,13 @@ export function createServices({ config, database, storage, queue }: AppDeps) {
     notes: new NotesService(new NotesRepository(db), relationshipsRepo, interactionsRepo),
     signatures: new SignaturesService(new SignaturesRepository(db), relationshipsRepo),
     digest: new DigestService(new DigestRepository(db), config.digest),
+    admin: new AdminService(new AdminRepository(db)),
   };
 }
 export type Services = ReturnType<typeof createServices>;
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
-  const { config, database, queue } = deps;
+  const { config, database, queue, events } = deps;
   installDrfMessages();
   const services = createServices(deps);
 
@@ -127,7 +135,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/api/docs' });
   app.get('/api/schema/', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
 
-  registerAuthHook(app, services.users);
+  const signer = new UrlSigner(config.web.secretKey);
+  registerAuthHook(app, services.users, signer);
 
   await app.register(healthRoutes, { prefix: '/api/health/', database, queue, version: VERSION });
   await app.register(usersRoutes, { prefix: '/api/auth/users/', users: services.users });
@@ -148,5 +157,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(notesRoutes, { prefix: '/api/notes/', notes: services.notes });
   await app.register(digestRoutes, { prefix: '/api/digest/', digest: services.digest });
   await app.register(signaturesRoutes, { prefix: '/api/signatures/', signatures: services.signatures });
+  await app.register(mediaLinkRoutes, {
+    prefix: '/api/interactions/',
+    interactions: services.interactions,
+    signer,
+    ttlSeconds: config.web.mediaLinkTtlSeconds,
+  });
+  await app.register(eventsRoutes, { prefix: '/api/events/', events });
+  await app.register(adminRoutes, { prefix: '/api/admin/', admin: services.admin });
+  if (config.web.dir) await app.register(webAppRoutes, { dir: config.web.dir });
   return app;
 }

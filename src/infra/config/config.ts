@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { z } from 'zod';
 
 /** Booleans the way `.env` files write them: 1/0, true/false, yes/no, on/off. */
@@ -91,7 +91,20 @@ const envSchema = z.object({
   OPENAI_BASE_URL: z.url({ protocol: /^https?$/ }).default('https://api.openai.com/v1'),
   /** Timeout of one OpenAI-compatible request, in milliseconds. */
   OPENAI_TIMEOUT_MS: positiveInt.default(120_000),
+
+  // --- Web app ----------------------------------------------------------------------------------
+  /** The built single-page app served at `/` (default: web/dist of this installation). */
+  WEB_APP_DIR: z.string().min(1).optional(),
+  /** Serve the web app at `/` (false: API only, e.g. when a CDN serves the app). */
+  SERVE_WEB_APP: envBoolean.default(true),
+  /** Kept from the system Rapport replaces: signs media links; random per process when unset. */
+  SECRET_KEY: z.string().min(32, 'use at least 32 characters').optional(),
+  /** How long a media link for the browser's player stays valid, in seconds. */
+  MEDIA_LINK_TTL_SECONDS: positiveInt.max(7 * 24 * 3600).default(6 * 3600),
 });
+
+/** web/dist beside src/ and dist/ (this file is src/infra/config/ or dist/infra/config/). */
+const BUNDLED_WEB_APP_DIR = fileURLToPath(new URL('../../../web/dist', import.meta.url));
 
 export type AppConfig = {
   port: number;
@@ -125,6 +138,8 @@ export type AppConfig = {
   modelsDir: string;
   /** The OpenAI-compatible endpoint; `enabled` says whether speech and notes engines should use it. */
   openai: { enabled: boolean; apiKey: string | undefined; baseUrl: string; timeoutMs: number };
+  /** The single-page app (`dir` undefined: not served) and the signing of media links. */
+  web: { dir: string | undefined; secretKey: string | undefined; mediaLinkTtlSeconds: number };
 };
 
 export class ConfigError extends Error {
@@ -190,6 +205,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       apiKey: e.OPENAI_API_KEY,
       baseUrl: e.OPENAI_BASE_URL.replace(/\/+$/, ''),
       timeoutMs: e.OPENAI_TIMEOUT_MS,
+    },
+    web: {
+      dir: e.SERVE_WEB_APP ? path.resolve(e.WEB_APP_DIR ?? BUNDLED_WEB_APP_DIR) : undefined,
+      secretKey: e.SECRET_KEY,
+      mediaLinkTtlSeconds: e.MEDIA_LINK_TTL_SECONDS,
     },
   };
 }
