@@ -28,6 +28,16 @@ export default defineConfig({
         extends: true,
         test: { name: 'unit', include: ['test/unit/**/*.test.ts', 'test/system/**/*.test.ts'] },
       },
+      // The web app in a real browser (Debian's Chromium) against a real `rapport serve`.
+      {
+        extends: true,
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          globalSetup: ['test/e2e/global-setup.ts'],
+          testTimeout: 120_000,
+        },
+      },
       apiProject('pglite'),
       apiProject('wire'),
       ...(hasServer ? [apiProject('postgres')] : []),

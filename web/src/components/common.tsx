@@ -1,4 +1,5 @@
 import { type ReactNode, useEffect, useId, useRef, useState } from 'react';
+import { useLocation } from 'react-router';
 import { ApiError, fetchBlobUrl, get } from '../api/client';
 
 /** Loads `path` (re-loading when it or `version` changes); `reload` fetches again. */
@@ -180,13 +181,18 @@ export function useDebounced<T>(value: T, ms = 300): T {
   return debounced;
 }
 
-/** Moves focus to the page's main heading when the page changes, for screen readers and keyboards. */
+/**
+ * The page's main heading and the document title. After navigating inside the app, focus moves
+ * to the heading, so screen readers announce the new page and Tab continues from there.
+ */
 export function PageTitle({ children }: { children: string }) {
   const ref = useRef<HTMLHeadingElement>(null);
+  // React Router's first location is 'default': a fresh load keeps the browser's own focus order.
+  const { key } = useLocation();
   useEffect(() => {
     document.title = `${children} · Rapport`;
-    ref.current?.focus();
-  }, [children]);
+    if (key !== 'default') ref.current?.focus();
+  }, [children, key]);
   return (
     <h1 ref={ref} tabIndex={-1}>
       {children}
