@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+// Code inside page.evaluate / waitForFunction runs in the browser.
 import fs from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
