@@ -1,4 +1,5 @@
 /// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
 // Code inside page.evaluate / waitForFunction runs in the browser.
 import fs from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
