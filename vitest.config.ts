@@ -26,7 +26,11 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: ['test/unit/**/*.test.ts', 'test/system/**/*.test.ts'] },
+        test: {
+          name: 'unit',
+          // web/src/**: the web app's pure logic (protocol handling), next to its code.
+          include: ['test/unit/**/*.test.ts', 'test/system/**/*.test.ts', 'web/src/**/*.test.ts'],
+        },
       },
       // The web app in a real browser (Debian's Chromium) against a real `rapport serve`.
       {

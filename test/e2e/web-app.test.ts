@@ -90,6 +90,7 @@ describe('the web app in a browser', () => {
       'Calls',
       'Unknown people',
       'Digest',
+      'Live call',
     ]);
     expect(watch.take()).toEqual([]);
   });

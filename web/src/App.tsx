@@ -5,6 +5,7 @@ import { AdminPage } from './pages/Admin';
 import { CallDetailPage } from './pages/CallDetail';
 import { CallsPage } from './pages/Calls';
 import { DigestPage } from './pages/Digest';
+import { LiveCallPage } from './pages/LiveCall';
 import { LoginPage, SignupPage } from './pages/Login';
 import { NewCallPage } from './pages/NewCall';
 import { PeoplePage } from './pages/People';
@@ -28,6 +29,7 @@ export function App() {
         <Route path="calls/:id" element={<CallDetailPage />} />
         <Route path="unknown" element={<UnknownPage />} />
         <Route path="digest" element={<DigestPage />} />
+        <Route path="live" element={<LiveCallPage />} />
         <Route path="admin" element={<AdminPage />} />
         <Route path="*" element={<NotFound />} />
       </Route>
@@ -56,6 +58,7 @@ function SignedIn() {
           <NavLink to="/calls">Calls</NavLink>
           <NavLink to="/unknown">Unknown people</NavLink>
           <NavLink to="/digest">Digest</NavLink>
+          <NavLink to="/live">Live call</NavLink>
           {user.is_staff && <NavLink to="/admin">Admin</NavLink>}
         </nav>
         <div className="account">
