@@ -26,7 +26,10 @@ async function isFile(file: string): Promise<boolean> {
 export const webAppRoutes: FastifyPluginAsync<{ dir: string }> = async (app, { dir }) => {
   const root = path.resolve(dir);
   if (!(await isFile(path.join(root, 'index.html')))) {
-    app.log.warn({ dir: root }, 'the web app is not built: run `npm run build:web` (the API works without it)');
+    app.log.warn(
+      { dir: root },
+      'the web app is not built: run `npm run build:web` (the API works without it)',
+    );
   }
   await app.register(fastifyStatic, { root, serve: false });
 
