@@ -319,12 +319,37 @@ describe('the web app in a browser', () => {
     expect(watch.take()).toEqual([]);
   });
 
+  it('a file ffmpeg cannot read ends FAILED, and the call page says why', async () => {
+    await nav(page, 'Calls').click();
+    await page.getByRole('link', { name: 'Upload a recording' }).click();
+    await page.getByLabel('Title').fill('Broken upload');
+    await page.getByLabel('Recording (video or audio)').setInputFiles({
+      name: 'broken.mp4',
+      mimeType: 'video/mp4',
+      buffer: Buffer.from('this is not a video, whatever its name says'),
+    });
+    await page.getByRole('button', { name: 'Upload' }).click();
+    await page.locator('.processing .badge-failed').waitFor({ timeout: 90_000 });
+    await page
+      .getByRole('alert')
+      .getByText(/Processing failed: The file is not a video or audio recording/)
+      .waitFor();
+    await page.getByRole('link', { name: 'Open the call' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Broken upload' }).waitFor();
+    await page
+      .getByRole('alert')
+      .getByText(/Processing failed: The file is not a video or audio recording/)
+      .waitFor();
+    await screenshot(page, '08-call-failed');
+    expect(watch.take()).toEqual([]);
+  });
+
   it('shows the digest: upcoming birthdays and people due to contact', async () => {
     await nav(page, 'Digest').click();
     const birthdays = page.getByRole('region', { name: 'Upcoming birthdays' });
     await birthdays.getByRole('link', { name: 'Grace Hopper' }).waitFor();
     await birthdays.getByText('(in 3 days)').waitFor();
-    await screenshot(page, '08-digest');
+    await screenshot(page, '09-digest');
     expect(watch.take()).toEqual([]);
   });
 
@@ -349,7 +374,7 @@ describe('the web app in a browser', () => {
       phone.page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
     expect(await overflow()).toEqual([]);
     expect(await scrollsSideways()).toBe(false);
-    await screenshot(phone.page, '09-phone-people');
+    await screenshot(phone.page, '10-phone-people');
     await phone.page.getByRole('link', { name: 'Grace Hopper' }).click();
     await phone.page.getByRole('heading', { level: 1, name: 'Grace Hopper' }).waitFor();
     expect(await overflow()).toEqual([]);
@@ -359,7 +384,7 @@ describe('the web app in a browser', () => {
     await phone.page.locator('video.player').waitFor();
     expect(await overflow()).toEqual([]);
     expect(await scrollsSideways()).toBe(false);
-    await screenshot(phone.page, '10-phone-call');
+    await screenshot(phone.page, '11-phone-call');
     expect(phone.console.take()).toEqual([]);
     await phone.context.close();
   });
@@ -390,7 +415,7 @@ describe('the web app in a browser', () => {
     const row = admin.page.getByRole('row').filter({ hasText: USERNAME });
     await row.waitFor();
     expect(await row.textContent()).toContain('Active');
-    await screenshot(admin.page, '11-admin');
+    await screenshot(admin.page, '12-admin');
 
     await row.getByRole('button', { name: `Sign ${USERNAME} out everywhere` }).click();
     await admin.page.getByText(`${USERNAME} is signed out everywhere.`).waitFor();
