@@ -157,6 +157,7 @@ export function uploadWithProgress<T>(
 /** An image the API serves behind the token (face thumbnails), as an object URL. */
 export async function fetchBlobUrl(path: string, signal?: AbortSignal): Promise<string> {
   const res = await fetch(path, { headers: authHeaders(), signal });
+  if (res.status === 401 && token) onUnauthorized();
   if (!res.ok) throw new ApiError(res.status, await parseBody(res));
   return URL.createObjectURL(await res.blob());
 }

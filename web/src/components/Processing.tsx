@@ -36,16 +36,16 @@ export function useProcessing(
     const timer = setInterval(async () => {
       try {
         const detail = await get<InteractionDetail>(`/api/interactions/${interactionId}/`);
-        setState((current) => {
-          if (current?.status === detail.processing_status) return current;
-          if (detail.processing_status === 'COMPLETED' || detail.processing_status === 'FAILED')
-            onFinished?.();
-          return {
-            status: detail.processing_status,
-            progress: detail.processing_progress ?? null,
-            error: detail.processing_error,
-          };
-        });
+        setState((current) =>
+          current?.status === detail.processing_status
+            ? current
+            : {
+                status: detail.processing_status,
+                progress: detail.processing_progress ?? null,
+                error: detail.processing_error,
+              },
+        );
+        if (detail.processing_status === 'COMPLETED' || detail.processing_status === 'FAILED') onFinished?.();
       } catch {
         // The next tick tries again; a 401 has already sent the user to the login page.
       }
