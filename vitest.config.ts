@@ -26,7 +26,21 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: ['test/unit/**/*.test.ts', 'test/system/**/*.test.ts'] },
+        test: {
+          name: 'unit',
+          // web/src/**: the web app's pure logic (protocol handling), next to its code.
+          include: ['test/unit/**/*.test.ts', 'test/system/**/*.test.ts', 'web/src/**/*.test.ts'],
+        },
+      },
+      // The web app in a real browser (Debian's Chromium) against a real `rapport serve`.
+      {
+        extends: true,
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          globalSetup: ['test/e2e/global-setup.ts'],
+          testTimeout: 120_000,
+        },
       },
       apiProject('pglite'),
       apiProject('wire'),

@@ -5,6 +5,7 @@
 #     because bookworm has no pgvector package), role/db rapport/rapport_test
 #   - Redis on 127.0.0.1:6379
 #   - ffmpeg, build tools
+#   - Chromium, for the web app's browser tests (Playwright drives /usr/bin/chromium)
 # Idempotent: a second run skips every step that is already done (~0.3 s).
 # Logs of the noisy steps go to $CI_SERVICES_LOG_DIR (default
 # /tmp/rapport-ci-services); their tail is printed when a step fails.
@@ -29,7 +30,7 @@ DB_PASSWORD=rapport
 DB_NAME=rapport_test
 REDIS_PORT=6379
 PACKAGES=(postgresql-15 postgresql-server-dev-15 redis-server redis-tools
-          build-essential dpkg-dev ffmpeg ca-certificates)
+          build-essential dpkg-dev ffmpeg ca-certificates chromium)
 
 LOG_DIR=${CI_SERVICES_LOG_DIR:-/tmp/rapport-ci-services}
 mkdir -p "$LOG_DIR"

@@ -15,6 +15,7 @@ import type { AppConfig } from './infra/config/config.js';
 import type { DatabaseHandle } from './infra/db/database.js';
 import type { EventBus } from './infra/events/index.js';
 import { frameworkErrors, registerErrorHandlers } from './infra/http/error-handler.js';
+import { UrlSigner } from './infra/http/signed-urls.js';
 import { installDrfMessages } from './infra/http/zod-messages.js';
 import { loggerOptions } from './infra/logging/logger.js';
 import type { JobQueue } from './infra/queue/index.js';
@@ -24,18 +25,23 @@ import { liveRoutes } from './live/routes.js';
 import { AccountRepository } from './modules/account/repository.js';
 import { accountRoutes } from './modules/account/routes.js';
 import { AccountService } from './modules/account/service.js';
+import { AdminRepository } from './modules/admin/repository.js';
+import { adminRoutes } from './modules/admin/routes.js';
+import { AdminService } from './modules/admin/service.js';
 import { ContactsRepository } from './modules/contacts/repository.js';
 import { contactsRoutes } from './modules/contacts/routes.js';
 import { ContactsService, type FaceEnroller } from './modules/contacts/service.js';
 import { DigestRepository } from './modules/digest/repository.js';
 import { digestRoutes } from './modules/digest/routes.js';
 import { DigestService } from './modules/digest/service.js';
+import { eventsRoutes } from './modules/events/routes.js';
 import { healthRoutes } from './modules/health/routes.js';
 import { mediaRoutes } from './modules/interactions/media-routes.js';
 import { MediaService } from './modules/interactions/media-service.js';
 import { InteractionsRepository } from './modules/interactions/repository.js';
 import { interactionsRoutes } from './modules/interactions/routes.js';
 import { InteractionsService } from './modules/interactions/service.js';
+import { mediaLinkRoutes } from './modules/media-links/routes.js';
 import { NotesRepository } from './modules/notes/repository.js';
 import { notesRoutes } from './modules/notes/routes.js';
 import { NotesService } from './modules/notes/service.js';
@@ -50,6 +56,7 @@ import { LoginThrottle } from './modules/users/login-throttle.js';
 import { UsersRepository } from './modules/users/repository.js';
 import { usersRoutes } from './modules/users/routes.js';
 import { UsersService } from './modules/users/service.js';
+import { webAppRoutes } from './modules/web-app/routes.js';
 
 export const VERSION: string = JSON.parse(
   readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
@@ -103,12 +110,13 @@ export function createServices({ config, database, storage, queue }: AppDeps) {
     // PHOTO → face enrolment: pass the face service (its enrolFace) here once the face engine is in.
     contacts: createContactsService({ config, database }, undefined),
     account: new AccountService(new AccountRepository(db), storage),
+    admin: new AdminService(new AdminRepository(db)),
   };
 }
 export type Services = ReturnType<typeof createServices>;
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
-  const { config, database, queue } = deps;
+  const { config, database, queue, events } = deps;
   installDrfMessages();
   const services = createServices(deps);
 
@@ -155,7 +163,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/api/docs' });
   app.get('/api/schema/', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
 
-  registerAuthHook(app, services.users);
+  const signer = new UrlSigner(config.web.secretKey);
+  registerAuthHook(app, services.users, signer);
 
   await app.register(healthRoutes, { prefix: '/api/health/', database, queue, version: VERSION });
   await app.register(usersRoutes, { prefix: '/api/auth/users/', users: services.users });
@@ -188,5 +197,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     interactions: new InteractionsRepository(database.db),
     engines: deps.liveEngines ?? {},
   });
+  await app.register(mediaLinkRoutes, {
+    prefix: '/api/interactions/',
+    interactions: services.interactions,
+    signer,
+    ttlSeconds: config.web.mediaLinkTtlSeconds,
+  });
+  await app.register(eventsRoutes, { prefix: '/api/events/', events });
+  await app.register(adminRoutes, { prefix: '/api/admin/', admin: services.admin });
+  if (config.web.dir) await app.register(webAppRoutes, { dir: config.web.dir });
   return app;
 }

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SignaturesRepository } from '../../src/modules/signatures/repository.js';
+import { UsersRepository } from '../../src/modules/users/repository.js';
 import {
   type Client,
   createTestContext,
@@ -29,7 +30,16 @@ let ctx: TestContext;
 let user: User;
 /** Signs in and has their password changed by the tests; kept apart from `user`. */
 let pwUser: User;
-let ids: { relationship: number; interaction: number; note: number; face: number; voice: number };
+/** A staff account, for the admin routes. */
+let staff: User;
+let ids: {
+  relationship: number;
+  interaction: number;
+  note: number;
+  face: number;
+  voice: number;
+  user: number;
+};
 
 // ---------------------------------------------------------------------------------------------
 // The write routes and their fields
@@ -49,11 +59,12 @@ type FieldType =
   | 'tags'
   | 'date?'
   | 'datetime'
-  | 'transcription';
+  | 'transcription'
+  | 'bool';
 
 type WriteRoute = {
   route: string;
-  as: 'anonymous' | 'user' | 'pwUser';
+  as: 'anonymous' | 'user' | 'pwUser' | 'staff';
   /** The object the path's `:id` names. */
   target?: keyof typeof ids;
   /** A body the route accepts (fresh on every call). */
@@ -197,6 +208,14 @@ const WRITE_ROUTES: WriteRoute[] = [
       required: ['relationship'],
     }),
   ),
+  {
+    route: 'PATCH /api/admin/users/:id',
+    as: 'staff',
+    target: 'user',
+    valid: () => ({ is_active: true, is_staff: false }),
+    okStatus: 200,
+    fields: { is_active: 'bool', is_staff: 'bool' },
+  },
 ];
 
 /** POST routes that take no JSON body. */
@@ -206,7 +225,7 @@ const methodOf = (route: string) => route.slice(0, route.indexOf(' ')) as Method
 const pathOf = (route: string) => route.slice(route.indexOf(' ') + 1);
 
 function clientFor(w: WriteRoute): Client {
-  return w.as === 'anonymous' ? ctx.anonymous : w.as === 'pwUser' ? pwUser : user;
+  return { anonymous: ctx.anonymous, pwUser, staff, user }[w.as];
 }
 
 function urlFor(w: WriteRoute, id?: number | string): string {
@@ -305,26 +324,35 @@ function routerRoutes(app: FastifyInstance): string[] {
   return routes;
 }
 
-const LIST_FILTERS: Record<string, { ids: string[]; filters: Record<string, string> }> = {
-  '/api/relationships': { ids: [], filters: { relationship_type: 'FRIEND', tag: 'x', search: 'x' } },
-  '/api/interactions': {
-    ids: ['participant'],
-    filters: {
-      interaction_type: 'MEETING',
-      processing_status: 'NONE',
-      occurred_after: '2026-01-01',
-      occurred_before: '2026-01-01T00:00:00Z',
-      search: 'x',
+const LIST_FILTERS: Record<string, { ids: string[]; filters: Record<string, string>; staffOnly?: boolean }> =
+  {
+    '/api/relationships': { ids: [], filters: { relationship_type: 'FRIEND', tag: 'x', search: 'x' } },
+    '/api/interactions': {
+      ids: ['participant'],
+      filters: {
+        interaction_type: 'MEETING',
+        processing_status: 'NONE',
+        occurred_after: '2026-01-01',
+        occurred_before: '2026-01-01T00:00:00Z',
+        search: 'x',
+      },
     },
-  },
-  '/api/notes': {
-    ids: ['relationship', 'interaction'],
-    filters: { status: 'ACTIVE', category: 'FACT', search: 'x' },
-  },
-  '/api/signatures/faces': { ids: ['relationship'], filters: { unassigned: 'true' } },
-  '/api/signatures/voices': { ids: ['relationship'], filters: { unassigned: 'true' } },
-  '/api/relationships/:id/notes': { ids: [], filters: {} },
-};
+    '/api/notes': {
+      ids: ['relationship', 'interaction'],
+      filters: { status: 'ACTIVE', category: 'FACT', search: 'x' },
+    },
+    '/api/signatures/faces': { ids: ['relationship'], filters: { unassigned: 'true' } },
+    '/api/signatures/voices': { ids: ['relationship'], filters: { unassigned: 'true' } },
+    '/api/relationships/:id/notes': { ids: [], filters: {} },
+    '/api/admin/users': {
+      ids: [],
+      filters: { is_active: 'true', is_staff: 'false', search: 'x' },
+      staffOnly: true,
+    },
+  };
+
+/** Who reads a list: staff for the admin lists, the ordinary user otherwise. */
+const listClient = (path: string): Client => (LIST_FILTERS[path]?.staffOnly ? staff : user);
 
 function listUrl(path: string): string {
   return `${path.replace(':id', String(ids.relationship))}/`;
@@ -338,6 +366,8 @@ beforeAll(async () => {
   });
   user = await ctx.signUp(uniqueName('bad_input'));
   pwUser = await ctx.signUp(uniqueName('bad_input_pw'));
+  staff = await ctx.signUp(uniqueName('bad_input_staff'));
+  await new UsersRepository(ctx.database.db).update(staff.userId, { isStaff: true });
   const rel = await user.post('/api/relationships/', {
     name: 'Ada',
     relationship_type: 'FRIEND',
@@ -362,6 +392,7 @@ beforeAll(async () => {
     note: note.body.id,
     face: face.id,
     voice: voice.id,
+    user: pwUser.userId,
   };
 });
 afterAll(() => ctx?.close());
@@ -497,7 +528,8 @@ describe.each(WRITE_ROUTES.map((w) => [w.route, w] as const))('%s', (_route, w) 
       notes_count: 99,
       date_joined: '2000-01-01T00:00:00.000Z',
     })) {
-      if (field in out) expect(out[field], field).not.toEqual(bad);
+      // Read-only here unless the route writes it (staff may set is_staff on the admin route).
+      if (field in out && !(field in w.fields)) expect(out[field], field).not.toEqual(bad);
     }
     expect(out).not.toHaveProperty('not a field');
   });
@@ -615,6 +647,8 @@ function wrongValues(type: FieldType, enumValues: readonly string[]): unknown[] 
       ];
     case 'int?':
       return ['abc', 1.5, true, {}, [], -1, 365 * 24 * 3600 + 1, 1e300, '1e3'];
+    case 'bool':
+      return ['true', 'yes', 1, 0, null, {}, [], [true]];
     case 'number':
       return ['abc', true, {}, [], null, -0.1, 1.1, 1e300, '0.5x'];
     case 'fk':
@@ -742,7 +776,7 @@ describe.each(Object.keys(LIST_FILTERS).map((path) => [path] as const))('GET %s'
 
   it('a page that is not a page → 404 {"detail": "Invalid page."}', async () => {
     for (const page of ['0', '-1', 'abc', '1.5', '99999', '99999999999', '1e3', '2']) {
-      const res = await user.get(`${listUrl(path)}?page=${page}&page_size=200`);
+      const res = await listClient(path).get(`${listUrl(path)}?page=${page}&page_size=200`);
       expect(res.status, `page=${page}: ${res.raw}`).toBe(404);
       expect(res.body).toEqual({ detail: 'Invalid page.' });
     }
@@ -754,7 +788,7 @@ describe.each(Object.keys(LIST_FILTERS).map((path) => [path] as const))('GET %s'
       'page_size=abc',
       'page_size=99999999999',
     ]) {
-      const res = await user.get(`${listUrl(path)}?${query}`);
+      const res = await listClient(path).get(`${listUrl(path)}?${query}`);
       expect(res.status, `${query}: ${res.raw}`).toBe(200);
     }
   });
@@ -763,7 +797,7 @@ describe.each(Object.keys(LIST_FILTERS).map((path) => [path] as const))('GET %s'
     it('a filter id that is not an integer → 400 naming the filter', async () => {
       for (const filter of idFilters) {
         for (const value of ['abc', '1.5', '1e3', '0x1', '%201', '1%20', '%D9%A1', 'null', 'true', '%00']) {
-          const res = await user.get(`${listUrl(path)}?${filter}=${value}`);
+          const res = await listClient(path).get(`${listUrl(path)}?${filter}=${value}`);
           expectFieldErrors(res, [filter], `${filter}=${value}`);
         }
       }
@@ -772,7 +806,7 @@ describe.each(Object.keys(LIST_FILTERS).map((path) => [path] as const))('GET %s'
     it('a filter id no row can have (99999999999, -1, 0, 2^31, 10^23) → 200 and empty', async () => {
       for (const filter of idFilters) {
         for (const value of ['99999999999', '-1', '0', '2147483648', '100000000000000000000000', '-0']) {
-          const res = await user.get(`${listUrl(path)}?${filter}=${value}`);
+          const res = await listClient(path).get(`${listUrl(path)}?${filter}=${value}`);
           expect(res.status, `${filter}=${value}: ${res.raw}`).toBe(200);
           expect(res.body).toEqual({ count: 0, next: null, previous: null, results: [] });
         }
@@ -792,7 +826,7 @@ describe.each(Object.keys(LIST_FILTERS).map((path) => [path] as const))('GET %s'
         '%ZZ',
         '%E0%A4%A',
       ]) {
-        const res = await user.get(`${listUrl(path)}?${filter}=${value}`);
+        const res = await listClient(path).get(`${listUrl(path)}?${filter}=${value}`);
         expectSane(res, `${filter}=${value}`);
         if (res.status !== 200) expectFieldErrors(res, [filter], `${filter}=${value}`);
       }
@@ -800,18 +834,18 @@ describe.each(Object.keys(LIST_FILTERS).map((path) => [path] as const))('GET %s'
     // Repeated parameters are a list, not a string.
     const declared = (operations(ctx.app).get(`GET ${path}`)?.parameters ?? []).map((p) => p.name);
     if (declared.includes('ordering')) {
-      const repeated = await user.get(`${listUrl(path)}?ordering=a&ordering=b`);
+      const repeated = await listClient(path).get(`${listUrl(path)}?ordering=a&ordering=b`);
       expectFieldErrors(repeated, ['ordering']);
     }
   });
 
   it('an empty id, boolean or date filter applies no filter (django-filter)', async () => {
-    const all = await user.get(listUrl(path));
+    const all = await listClient(path).get(listUrl(path));
     expect(all.status).toBe(200);
-    const query = [...idFilters, ...Object.keys(filters).filter((f) => /^(unassigned|occurred_)/.test(f))]
+    const query = [...idFilters, ...Object.keys(filters).filter((f) => /^(unassigned|occurred_|is_)/.test(f))]
       .map((f) => `${f}=`)
       .join('&');
-    const res = await user.get(`${listUrl(path)}?${query}`);
+    const res = await listClient(path).get(`${listUrl(path)}?${query}`);
     expect(res.status, `${query}: ${res.raw}`).toBe(200);
     expect(res.body.count).toBe(all.body.count);
   });
@@ -919,6 +953,8 @@ function fieldArbitrary(type: FieldType, enumValues: readonly string[]): fc.Arbi
       );
     case 'email':
       return fc.oneof(fc.emailAddress(), anyString);
+    case 'bool':
+      return fc.oneof(fc.boolean(), anyString, fc.integer(), fc.constant(null));
     default:
       return anyString;
   }
@@ -1017,7 +1053,7 @@ describe('property: random query strings on every list', () => {
     it(`GET ${path}: status < 500, DRF-shaped errors`, async () => {
       await fc.assert(
         fc.asyncProperty(queryArbitrary(path), async (query) => {
-          const res = await user.get(`${listUrl(path)}?${query}`);
+          const res = await listClient(path).get(`${listUrl(path)}?${query}`);
           expectSane(res, `GET ${path}?${query}`);
           if (res.status === 200)
             expect(Object.keys(res.body).sort()).toEqual(['count', 'next', 'previous', 'results']);

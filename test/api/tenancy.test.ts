@@ -394,6 +394,7 @@ const ID_ROUTES: Record<string, RouteCase> = {
   },
   'POST /api/interactions/:id/reprocess': { kind: 'interaction', bodies: () => [{}] },
   'GET /api/interactions/:id/media': { kind: 'interaction' },
+  'POST /api/interactions/:id/media/link': { kind: 'interaction', bodies: () => [{}] },
   'GET /api/notes/:id': { kind: 'note', ownStatus: 200 },
   'PUT /api/notes/:id': {
     kind: 'note',
@@ -429,6 +430,19 @@ const ID_ROUTES: Record<string, RouteCase> = {
   'DELETE /api/signatures/voices/:id': { kind: 'voice', ownStatus: 204 },
 };
 
+/**
+ * Staff routes work on other users' accounts by design (admin.test.ts covers them): to everyone
+ * else they answer 403, whatever the id. Checked below instead of in the ownership walk.
+ */
+const STAFF_ROUTES = [
+  'GET /api/admin/users',
+  'GET /api/admin/users/:id',
+  'PATCH /api/admin/users/:id',
+  'POST /api/admin/users/:id/reset-tokens',
+];
+const isStaffRoute = (route: string) =>
+  STAFF_ROUTES.includes(methodOf(route) === 'HEAD' ? `GET ${pathOf(route)}` : route);
+
 /** HEAD is answered by the GET route: walk it like that GET, without a body. */
 function caseFor(route: string): RouteCase | undefined {
   const method = methodOf(route);
@@ -442,7 +456,9 @@ function allRoutes(): Set<string> {
 /** REST routes with an id; the live-call socket checks its user id itself (see live.test.ts). */
 function idRoutes(): string[] {
   return [...allRoutes()]
-    .filter((route) => pathOf(route).startsWith('/api/') && pathOf(route).includes('/:'))
+    .filter(
+      (route) => pathOf(route).startsWith('/api/') && pathOf(route).includes('/:') && !isStaffRoute(route),
+    )
     .sort();
 }
 
@@ -549,6 +565,29 @@ describe('every route with an id: another user’s object is Not found', () => {
     expect(snapshot[`/api/interactions/${a.interaction}/`]).toMatchObject({ participants: [a.relationship] });
     expect(snapshot[`/api/signatures/faces/${a.face}/`]).toMatchObject({ relationship: a.relationship });
     expect(snapshot[`/api/notes/${aOwned.note[2]}/`]).toMatchObject({ status: 'DELETED' });
+  });
+});
+
+describe('staff routes: 403 to everyone who is not staff', () => {
+  it('every /api/admin/ route is in STAFF_ROUTES, and answers B 403 for A’s account as for a missing one', async () => {
+    const registered = [...allRoutes()].filter(
+      (r) => pathOf(r).startsWith('/api/admin/') && methodOf(r) !== 'HEAD',
+    );
+    expect(registered.sort()).toEqual([...STAFF_ROUTES].sort());
+    for (const route of STAFF_ROUTES) {
+      for (const id of [alice.userId, MISSING_ID]) {
+        const url = `${pathOf(route).replace(':id', String(id))}/`;
+        const method = methodOf(route);
+        const res = await bob.request(
+          method as 'GET',
+          url,
+          method === 'GET' ? undefined : { is_active: false },
+        );
+        expect(res.status, `${route} ${id}: ${res.raw}`).toBe(403);
+        expect(res.body).toEqual({ detail: 'You do not have permission to perform this action.' });
+      }
+    }
+    expect((await alice.get('/api/auth/users/me/')).status).toBe(200);
   });
 });
 
@@ -671,14 +710,32 @@ function listQueries(path: string): { kind: Kind; queries: ListQuery[] } {
 /** Downloads of everything the user owns: checked in section 4. */
 const EXPORTS = ['/api/relationships/export', '/api/auth/users/me/export'];
 
-/** GET routes that are not lists of the user's objects (the digest's isolation: digest.test.ts). */
-const NOT_LISTS = ['/api/health', '/api/schema', '/api/auth/users/me', '/api/digest', '*', ...EXPORTS];
+/**
+ * GET routes that are not lists of the user's objects (the digest's isolation: digest.test.ts;
+ * the event stream's: events.test.ts; `/*` is the web app).
+ */
+const NOT_LISTS = [
+  '/api/health',
+  '/api/schema',
+  '/api/auth/users/me',
+  '/api/digest',
+  '/api/events',
+  '*',
+  '/*',
+  ...EXPORTS,
+];
 
 function listRoutes(): string[] {
   return [...allRoutes()]
     .filter((route) => methodOf(route) === 'GET')
     .map(pathOf)
-    .filter((path) => !path.includes('/:') && !path.startsWith('/api/docs') && !NOT_LISTS.includes(path))
+    .filter(
+      (path) =>
+        !path.includes('/:') &&
+        !path.startsWith('/api/docs') &&
+        !NOT_LISTS.includes(path) &&
+        !isStaffRoute(`GET ${path}`),
+    )
     .sort();
 }
 

@@ -32,6 +32,21 @@ describe('loadConfig', () => {
     expect(loadConfig({ DATA_DIR: '/srv/rapport' }).modelsDir).toBe('/srv/rapport/models');
   });
 
+  it('web app: served from web/dist of this checkout by default; SECRET_KEY must be long enough', () => {
+    const repoRoot = path.resolve(import.meta.dirname, '../..');
+    expect(loadConfig({}).web).toEqual({
+      dir: path.join(repoRoot, 'web', 'dist'),
+      secretKey: undefined,
+      mediaLinkTtlSeconds: 21600,
+    });
+    expect(loadConfig({ SERVE_WEB_APP: 'false' }).web.dir).toBeUndefined();
+    expect(loadConfig({ WEB_APP_DIR: '/srv/app' }).web.dir).toBe('/srv/app');
+    expect(() => loadConfig({ SECRET_KEY: 'short' })).toThrow(
+      /SECRET_KEY="short": use at least 32 characters/,
+    );
+    expect(() => loadConfig({ MEDIA_LINK_TTL_SECONDS: '0' })).toThrow(/MEDIA_LINK_TTL_SECONDS/);
+  });
+
   it('names every bad variable', () => {
     try {
       loadConfig({ PORT: '70000', DATABASE_URL: 'mysql://x', DEBUG: 'maybe' });

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { z } from 'zod';
 
 /** Booleans the way `.env` files write them: 1/0, true/false, yes/no, on/off. */
@@ -116,7 +116,19 @@ const envSchema = z.object({
     .regex(/^[A-Za-z]{2}$/, 'expected a two-letter ISO 3166 country code')
     .transform((v) => v.toUpperCase())
     .optional(),
+  // --- Web app ----------------------------------------------------------------------------------
+  /** The built single-page app served at `/` (default: web/dist of this installation). */
+  WEB_APP_DIR: z.string().min(1).optional(),
+  /** Serve the web app at `/` (false: API only, e.g. when a CDN serves the app). */
+  SERVE_WEB_APP: envBoolean.default(true),
+  /** Kept from the system Rapport replaces: signs media links; random per process when unset. */
+  SECRET_KEY: z.string().min(32, 'use at least 32 characters').optional(),
+  /** How long a media link for the browser's player stays valid, in seconds. */
+  MEDIA_LINK_TTL_SECONDS: positiveInt.max(7 * 24 * 3600).default(6 * 3600),
 });
+
+/** web/dist beside src/ and dist/ (this file is src/infra/config/ or dist/infra/config/). */
+const BUNDLED_WEB_APP_DIR = fileURLToPath(new URL('../../../web/dist', import.meta.url));
 
 export type AppConfig = {
   port: number;
@@ -160,6 +172,8 @@ export type AppConfig = {
     gracePeriodMs: number;
   };
   contacts: { importMaxBytes: number; importBatchSize: number; phoneDefaultCountry: string | undefined };
+  /** The single-page app (`dir` undefined: not served) and the signing of media links. */
+  web: { dir: string | undefined; secretKey: string | undefined; mediaLinkTtlSeconds: number };
 };
 
 export class ConfigError extends Error {
@@ -239,6 +253,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       importMaxBytes: e.IMPORT_MAX_BYTES,
       importBatchSize: e.IMPORT_BATCH_SIZE,
       phoneDefaultCountry: e.PHONE_DEFAULT_COUNTRY,
+    },
+    web: {
+      dir: e.SERVE_WEB_APP ? path.resolve(e.WEB_APP_DIR ?? BUNDLED_WEB_APP_DIR) : undefined,
+      secretKey: e.SECRET_KEY,
+      mediaLinkTtlSeconds: e.MEDIA_LINK_TTL_SECONDS,
     },
   };
 }

@@ -1,5 +1,6 @@
 import pino, { type Logger, type LoggerOptions } from 'pino';
 import type { AppConfig } from '../config/config.js';
+import { redactAccessParam } from '../http/signed-urls.js';
 
 /** Secrets that must never reach a log line, wherever they appear in a logged object. */
 const REDACT_PATHS = [
@@ -29,10 +30,11 @@ export function loggerOptions(config: Pick<AppConfig, 'logLevel' | 'prettyLogs'>
     level: config.logLevel,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     serializers: {
-      // Fastify's request fields, with tokens in query strings hidden.
+      // Fastify's request fields, with secrets in query strings (live-call tokens, signed media
+      // links) hidden.
       req: (request: LoggedRequest) => ({
         method: request.method,
-        url: redactUrl(request.url),
+        url: redactAccessParam(redactUrl(request.url)),
         host: request.host,
         remoteAddress: request.ip,
         remotePort: request.socket?.remotePort,

@@ -66,7 +66,11 @@ export const mediaRoutes: FastifyPluginAsyncZod<{
 
   app.get(
     '/:id/media/',
-    { schema: { tags, summary: 'Download the recording (HTTP Range supported)', params: idParams } },
+    {
+      // Also opens with a link from `POST {id}/media/link/`, for players that cannot send the token.
+      config: { signedUrl: true },
+      schema: { tags, summary: 'Download the recording (HTTP Range supported)', params: idParams },
+    },
     async (request, reply) => {
       const { id } = request.params;
       const whole = await media.download(request.user.id, id, undefined);

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { unauthorized } from '../../infra/http/errors.js';
+import type { UrlSigner } from '../../infra/http/signed-urls.js';
 import type { UserRow } from './repository.js';
 import type { UsersService } from './service.js';
 
@@ -13,6 +14,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Route needs no token (register, login, health, docs). */
     public?: boolean;
+    /** A GET route that also opens with a signed `?access=` link instead of a token (media players). */
+    signedUrl?: boolean;
   }
 }
 
@@ -29,7 +32,13 @@ export function tokenFromHeader(header: string | undefined): string | undefined 
   return parts[1];
 }
 
-export function registerAuthHook(app: FastifyInstance, users: UsersService): void {
+/** The path a signed link covers: the request's path with its trailing slash. */
+function signedPath(url: string): string {
+  const pathname = url.split('?')[0]!;
+  return pathname.endsWith('/') ? pathname : `${pathname}/`;
+}
+
+export function registerAuthHook(app: FastifyInstance, users: UsersService, signer?: UrlSigner): void {
   app.decorateRequest('user', null as unknown as UserRow);
   app.decorateRequest('authToken', '');
   app.addHook('onRequest', async (request: FastifyRequest) => {
@@ -38,6 +47,13 @@ export function registerAuthHook(app: FastifyInstance, users: UsersService): voi
     if (request.routeOptions.config.public || !url?.startsWith('/api/') || url.startsWith('/api/docs'))
       return;
     const key = tokenFromHeader(request.headers.authorization);
+    const access = (request.query as { access?: unknown } | undefined)?.access;
+    if (!key && signer && request.routeOptions.config.signedUrl && typeof access === 'string') {
+      const userId = signer.verify(access, signedPath(request.url));
+      if (userId === undefined) throw unauthorized('Invalid or expired link.');
+      request.user = await users.authenticateUserId(userId);
+      return;
+    }
     if (!key) throw unauthorized('Authentication credentials were not provided.');
     request.user = await users.authenticate(key);
     request.authToken = key;

@@ -104,6 +104,13 @@ export class UsersService {
     return user;
   }
 
+  /** The user a signed link was made for, if they are still active. */
+  async authenticateUserId(id: number): Promise<UserRow> {
+    const user = await this.repo.findById(id);
+    if (!user?.isActive) throw unauthorized('User inactive or deleted.');
+    return user;
+  }
+
   async logout(key: string): Promise<void> {
     await this.repo.deleteToken(hashTokenKey(key));
   }

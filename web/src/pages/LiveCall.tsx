@@ -1,0 +1,309 @@
+import { type FormEvent, useEffect, useReducer, useRef, useState } from 'react';
+import { Link } from 'react-router';
+import { getToken } from '../api/client';
+import { useAuth } from '../auth';
+import { formatSeconds, label, PageTitle } from '../components/common';
+import { usePeople } from '../components/people';
+import workletUrl from '../live/pcm-worklet.js?url';
+import {
+  applyServerMessage,
+  closeReason,
+  floatToPcm16,
+  initialLiveCallState,
+  type LiveCallState,
+  liveCallUrl,
+  type NewParticipant,
+  type ServerMessage,
+} from '../live/protocol';
+
+const FRAME_INTERVAL_MS = 1000;
+const FRAME_MAX_WIDTH = 640;
+
+type Action =
+  | { kind: 'message'; message: ServerMessage }
+  | { kind: 'phase'; phase: LiveCallState['phase'] }
+  | { kind: 'reset' };
+
+function reducer(state: LiveCallState, action: Action): LiveCallState {
+  if (action.kind === 'reset') return { ...initialLiveCallState, phase: 'connecting' };
+  if (action.kind === 'phase') return { ...state, phase: action.phase };
+  return applyServerMessage(state, action.message);
+}
+
+/** A running call's media and socket, so that stopping releases everything. */
+type Session = {
+  socket: WebSocket;
+  stream: MediaStream;
+  audio: AudioContext;
+  timer: number;
+  started: number;
+};
+
+function stopSession(ref: { current: Session | null }): void {
+  const s = ref.current;
+  ref.current = null;
+  if (!s) return;
+  window.clearInterval(s.timer);
+  for (const track of s.stream.getTracks()) track.stop();
+  void s.audio.close().catch(() => {});
+  if (s.socket.readyState <= WebSocket.OPEN) s.socket.close(1000);
+}
+
+/**
+ * The live call: camera and microphone from the browser, JPEG frames and 16 kHz PCM to the
+ * live-call WebSocket, and what the server recognises as it happens.
+ */
+export function LiveCallPage() {
+  const { user } = useAuth();
+  const { people } = usePeople();
+  const [state, dispatch] = useReducer(reducer, initialLiveCallState);
+  const [problem, setProblem] = useState('');
+  const [title, setTitle] = useState('');
+  const preview = useRef<HTMLVideoElement>(null);
+  const session = useRef<Session | null>(null);
+
+  const stop = () => stopSession(session);
+  // Leaving the page ends the media capture and the socket.
+  useEffect(() => () => stopSession(session), []);
+
+  async function start(event: FormEvent) {
+    event.preventDefault();
+    if (!user) return;
+    setProblem('');
+    dispatch({ kind: 'reset' });
+    let stream: MediaStream;
+    try {
+      stream = await navigator.mediaDevices.getUserMedia({ video: true, audio: { channelCount: 1 } });
+    } catch (error) {
+      setProblem(`The camera and microphone are not available: ${(error as Error).message}`);
+      dispatch({ kind: 'phase', phase: 'idle' });
+      return;
+    }
+    if (preview.current) preview.current.srcObject = stream;
+    const audio = new AudioContext({ sampleRate: 16_000 });
+    const socket = new WebSocket(liveCallUrl(window.location, user.id, getToken() ?? ''));
+    socket.binaryType = 'arraybuffer';
+    const s: Session = { socket, stream, audio, timer: 0, started: performance.now() };
+    session.current = s;
+
+    socket.onmessage = (e) => {
+      if (typeof e.data !== 'string') return;
+      let message: ServerMessage;
+      try {
+        message = JSON.parse(e.data) as ServerMessage;
+      } catch {
+        return;
+      }
+      if (message.type === 'connection_established') {
+        socket.send(
+          JSON.stringify({ type: 'call_start', title: title || undefined, interaction_type: 'VIDEO_CALL' }),
+        );
+      }
+      if (message.type === 'call_started') void startStreaming(s);
+      dispatch({ kind: 'message', message });
+      if (message.type === 'call_ended') stop();
+    };
+    socket.onclose = (e) => {
+      const reason = closeReason(e.code);
+      if (reason) setProblem(reason);
+      dispatch({ kind: 'phase', phase: 'closed' });
+      stop();
+    };
+    socket.onerror = () => setProblem('The live-call service could not be reached.');
+  }
+
+  async function startStreaming(s: Session) {
+    s.started = performance.now();
+    const seconds = () => (performance.now() - s.started) / 1000;
+    // Audio: the worklet hands over 100 ms blocks; each goes out as one binary pcm_s16le frame.
+    await s.audio.audioWorklet.addModule(workletUrl);
+    const source = s.audio.createMediaStreamSource(s.stream);
+    const collector = new AudioWorkletNode(s.audio, 'pcm-collector');
+    collector.port.onmessage = (e: MessageEvent<Float32Array>) => {
+      if (s.socket.readyState === WebSocket.OPEN) s.socket.send(floatToPcm16(e.data));
+    };
+    source.connect(collector);
+    // Video: one JPEG a second, downscaled; the server keeps the newest when it is busy.
+    const canvas = document.createElement('canvas');
+    s.timer = window.setInterval(() => {
+      const video = preview.current;
+      if (!video || video.videoWidth === 0 || s.socket.readyState !== WebSocket.OPEN) return;
+      const scale = Math.min(1, FRAME_MAX_WIDTH / video.videoWidth);
+      canvas.width = Math.round(video.videoWidth * scale);
+      canvas.height = Math.round(video.videoHeight * scale);
+      canvas.getContext('2d')?.drawImage(video, 0, 0, canvas.width, canvas.height);
+      const data = canvas.toDataURL('image/jpeg', 0.75).split(',')[1];
+      s.socket.send(JSON.stringify({ type: 'video_chunk', data, timestamp: seconds() }));
+    }, FRAME_INTERVAL_MS);
+  }
+
+  function end() {
+    const s = session.current;
+    if (s?.socket.readyState === WebSocket.OPEN) {
+      s.socket.send(JSON.stringify({ type: 'call_end' }));
+      dispatch({ kind: 'phase', phase: 'ending' });
+    } else stop();
+  }
+
+  function assign(participant: NewParticipant, relationshipId: number) {
+    const socket = session.current?.socket;
+    if (socket?.readyState !== WebSocket.OPEN) return;
+    socket.send(
+      JSON.stringify({
+        type: 'assign_participant',
+        relationship_id: relationshipId,
+        ...(participant.faceSignatureId !== null
+          ? { face_signature_id: participant.faceSignatureId }
+          : { voice_signature_id: participant.voiceSignatureId }),
+      }),
+    );
+  }
+
+  const running = ['connecting', 'connected', 'in-call', 'ending'].includes(state.phase);
+  return (
+    <>
+      <PageTitle>Live call</PageTitle>
+      <form className="card form" onSubmit={start}>
+        <div className="row">
+          <div className="field">
+            <label htmlFor="live-title">Call title</label>
+            <input
+              id="live-title"
+              value={title}
+              onChange={(e) => setTitle(e.target.value)}
+              disabled={running}
+            />
+          </div>
+        </div>
+        <div className="actions">
+          <button type="submit" className="primary" disabled={running}>
+            Start the call
+          </button>
+          <button type="button" className="danger" onClick={end} disabled={!running}>
+            End the call
+          </button>
+          <span className="meta" aria-live="polite">
+            {label(state.phase)}
+          </span>
+        </div>
+        {problem && (
+          <div className="error" role="alert">
+            <p>{problem}</p>
+          </div>
+        )}
+        {state.errors.length > 0 && (
+          <div className="error" role="alert">
+            {state.errors.map((e) => (
+              <p key={e.seq}>
+                {e.code}: {e.message}
+              </p>
+            ))}
+          </div>
+        )}
+      </form>
+      <div className="call-layout">
+        <div>
+          <section className="card" aria-label="Your camera">
+            <video ref={preview} autoPlay muted playsInline className="player" />
+          </section>
+          <section className="card" aria-labelledby="live-transcript">
+            <h2 id="live-transcript">Transcript</h2>
+            {state.transcript.length === 0 ? (
+              <p className="empty">Nothing said yet.</p>
+            ) : (
+              <ol className="segments" aria-live="polite">
+                {state.transcript.map((line) => (
+                  <li key={`${line.start}-${line.final}`} className={line.final ? '' : 'partial'}>
+                    <span className="time">{formatSeconds(line.start)}</span> {line.text}
+                  </li>
+                ))}
+              </ol>
+            )}
+          </section>
+        </div>
+        <div>
+          <section className="card" aria-labelledby="live-people">
+            <h2 id="live-people">On the call</h2>
+            {state.identified.length === 0 && <p className="empty">No one recognised yet.</p>}
+            {state.identified.map((p) => (
+              <article key={p.relationship.id} className="live-person">
+                <h3>
+                  <Link to={`/people/${p.relationship.id}`}>{p.relationship.name}</Link>{' '}
+                  <span className="meta">{Math.round(p.confidence * 100)}%</span>
+                </h3>
+                <ul className="plain-list">
+                  {p.notes.map((n) => (
+                    <li key={n.id}>{n.text}</li>
+                  ))}
+                </ul>
+              </article>
+            ))}
+            {state.unknown.map((u) => (
+              <NewParticipantCard
+                key={`${u.faceSignatureId}-${u.voiceSignatureId}`}
+                participant={u}
+                people={people ?? []}
+                onAssign={(id) => assign(u, id)}
+              />
+            ))}
+          </section>
+          <section className="card" aria-labelledby="live-notes">
+            <h2 id="live-notes">Notes from this call</h2>
+            {state.notes.length === 0 ? (
+              <p className="empty">No notes yet.</p>
+            ) : (
+              <ul className="plain-list">
+                {state.notes.map((n) => (
+                  <li key={n.id}>{n.text}</li>
+                ))}
+              </ul>
+            )}
+            {state.phase === 'ended' && (
+              <>
+                <h3>Summary</h3>
+                <p>{state.summary || 'No summary.'}</p>
+                {state.interactionId !== null && (
+                  <Link to={`/calls/${state.interactionId}`}>Open the call</Link>
+                )}
+              </>
+            )}
+          </section>
+        </div>
+      </div>
+    </>
+  );
+}
+
+function NewParticipantCard({
+  participant,
+  people,
+  onAssign,
+}: {
+  participant: NewParticipant;
+  people: { id: number; name: string }[];
+  onAssign: (relationshipId: number) => void;
+}) {
+  const id = `assign-${participant.faceSignatureId ?? 'v'}-${participant.voiceSignatureId ?? 'f'}`;
+  return (
+    <form
+      className="form live-person"
+      onSubmit={(e) => {
+        e.preventDefault();
+        onAssign(Number(new FormData(e.currentTarget).get('relationship')));
+      }}
+    >
+      {participant.thumbnail && (
+        <img className="thumb" src={`data:image/jpeg;base64,${participant.thumbnail}`} alt="Someone new" />
+      )}
+      <label htmlFor={id}>Someone new: who is it?</label>
+      <select id={id} name="relationship" required>
+        {people.map((p) => (
+          <option key={p.id} value={p.id}>
+            {p.name}
+          </option>
+        ))}
+      </select>
+      <button type="submit">Assign</button>
+    </form>
+  );
+}
