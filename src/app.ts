@@ -11,6 +11,7 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
+import type { Logger } from 'pino';
 import type { AppConfig } from './infra/config/config.js';
 import type { DatabaseHandle } from './infra/db/database.js';
 import type { EventBus } from './infra/events/index.js';
@@ -37,11 +38,14 @@ import { RelationshipsService } from './modules/relationships/service.js';
 import { SignaturesRepository } from './modules/signatures/repository.js';
 import { signaturesRoutes } from './modules/signatures/routes.js';
 import { SignaturesService } from './modules/signatures/service.js';
+import { transcriptRoutes } from './modules/transcripts/routes.js';
+import { TranscriptsService } from './modules/transcripts/service.js';
 import { registerAuthHook } from './modules/users/auth-hook.js';
 import { LoginThrottle } from './modules/users/login-throttle.js';
 import { UsersRepository } from './modules/users/repository.js';
 import { usersRoutes } from './modules/users/routes.js';
 import { UsersService } from './modules/users/service.js';
+import { createNotesEngine } from './pipeline/engines/notes/index.js';
 
 export const VERSION: string = JSON.parse(
   readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
@@ -75,6 +79,7 @@ export function createServices({ config, database, storage, queue }: AppDeps) {
     notes: new NotesService(new NotesRepository(db), relationshipsRepo, interactionsRepo),
     signatures: new SignaturesService(new SignaturesRepository(db), relationshipsRepo),
     digest: new DigestService(new DigestRepository(db), config.digest),
+    transcripts: new TranscriptsService(interactionsRepo, relationshipsRepo, queue),
   };
 }
 export type Services = ReturnType<typeof createServices>;
@@ -129,7 +134,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   registerAuthHook(app, services.users);
 
-  await app.register(healthRoutes, { prefix: '/api/health/', database, queue, version: VERSION });
+  const notesEngine = createNotesEngine(config, app.log as Logger);
+  await app.register(healthRoutes, {
+    prefix: '/api/health/',
+    database,
+    queue,
+    version: VERSION,
+    engines: { notes: notesEngine.status() },
+  });
   await app.register(usersRoutes, { prefix: '/api/auth/users/', users: services.users });
   await app.register(relationshipsRoutes, {
     prefix: '/api/relationships/',
@@ -144,6 +156,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     prefix: '/api/interactions/',
     interactions: services.interactions,
     media: services.media,
+  });
+  await app.register(transcriptRoutes, {
+    prefix: '/api/interactions/',
+    interactions: services.interactions,
+    transcripts: services.transcripts,
   });
   await app.register(notesRoutes, { prefix: '/api/notes/', notes: services.notes });
   await app.register(digestRoutes, { prefix: '/api/digest/', digest: services.digest });

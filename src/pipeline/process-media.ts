@@ -11,8 +11,10 @@ import { extractFrames, isMediaError } from '../infra/media/index.js';
 import type { Job } from '../infra/queue/index.js';
 import type { Storage } from '../infra/storage/index.js';
 import type { InteractionsRepository } from '../modules/interactions/repository.js';
+import { createNotesExtraction } from '../modules/notes/extraction.js';
 import { runPipeline, type Stage, type StageContext } from './pipeline.js';
 import { audioStage } from './stages/audio.js';
+import { createNotesStage } from './stages/notes.js';
 import { probeStage } from './stages/probe.js';
 
 /** The stages that only read the media (no database, no models): the pipeline bench times these. */
@@ -31,8 +33,8 @@ export type StageDeps = {
  * The stages of a recorded call, in order: probe → audio → faces → speech → notes. Stages that need
  * repositories or engines are built here from the process's adapters.
  */
-export function createMediaStages(_deps: StageDeps): Stage[] {
-  return [...EXTRACTION_STAGES];
+export function createMediaStages(deps: StageDeps): Stage[] {
+  return [...EXTRACTION_STAGES, createNotesStage(createNotesExtraction(deps))];
 }
 
 export const processMediaJob = z.object({

@@ -91,6 +91,19 @@ const envSchema = z.object({
   OPENAI_BASE_URL: z.url({ protocol: /^https?$/ }).default('https://api.openai.com/v1'),
   /** Timeout of one OpenAI-compatible request, in milliseconds. */
   OPENAI_TIMEOUT_MS: positiveInt.default(120_000),
+
+  // --- Notes: note extraction and call summaries ----------------------------------------------
+  /** `llm` (the OpenAI-compatible endpoint), `local` (an NLP extractor, no model) or `auto`: llm when that endpoint is enabled. */
+  NOTES_ENGINE: z.enum(['auto', 'llm', 'local']).default('auto'),
+  /** Chat model of the LLM engine; OPENAI_MODEL is read too, for setups that already set it. */
+  NOTES_MODEL: z.string().min(1).optional(),
+  OPENAI_MODEL: z.string().min(1).optional(),
+  /** Largest transcript piece sent in one request (characters, about 4 per token); longer calls are split and merged. */
+  NOTES_CHUNK_CHARS: positiveInt.min(1000).max(1_000_000).default(12_000),
+  /** Retries of one LLM request after a timeout, 429 or 5xx (with backoff, honouring Retry-After). */
+  NOTES_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
+  /** Embedding model for duplicate detection with the LLM engine; unset = text similarity only. */
+  NOTES_EMBEDDING_MODEL: z.string().min(1).optional(),
 });
 
 export type AppConfig = {
@@ -125,6 +138,13 @@ export type AppConfig = {
   modelsDir: string;
   /** The OpenAI-compatible endpoint; `enabled` says whether speech and notes engines should use it. */
   openai: { enabled: boolean; apiKey: string | undefined; baseUrl: string; timeoutMs: number };
+  notes: {
+    engine: 'auto' | 'llm' | 'local';
+    model: string;
+    chunkChars: number;
+    maxRetries: number;
+    embeddingModel: string | undefined;
+  };
 };
 
 export class ConfigError extends Error {
@@ -190,6 +210,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       apiKey: e.OPENAI_API_KEY,
       baseUrl: e.OPENAI_BASE_URL.replace(/\/+$/, ''),
       timeoutMs: e.OPENAI_TIMEOUT_MS,
+    },
+    notes: {
+      engine: e.NOTES_ENGINE,
+      model: e.NOTES_MODEL ?? e.OPENAI_MODEL ?? 'gpt-4o-mini',
+      chunkChars: e.NOTES_CHUNK_CHARS,
+      maxRetries: e.NOTES_MAX_RETRIES,
+      embeddingModel: e.NOTES_EMBEDDING_MODEL,
     },
   };
 }
