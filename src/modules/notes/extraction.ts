@@ -77,7 +77,7 @@ export class NotesExtractionService {
       }));
     } else {
       // A transcription pasted or edited by hand: "Name: text" lines are attributed by name.
-      turns = parseTranscript(interaction.transcription, 'text').map((line) => ({
+      turns = parseTranscript(interaction.transcription, 'TEXT').map((line) => ({
         speaker: line.speaker === null ? null : matchSpeaker(line.speaker, participants),
         speakerName: line.speaker,
         text: line.text,

@@ -1,6 +1,6 @@
 import { type NodeCue, parseSync } from 'subtitle';
 
-export const TRANSCRIPT_FORMATS = ['vtt', 'srt', 'text'] as const;
+export const TRANSCRIPT_FORMATS = ['VTT', 'SRT', 'TEXT'] as const;
 export type TranscriptFormat = (typeof TRANSCRIPT_FORMATS)[number];
 
 /** One utterance of an imported transcript; times in seconds (null for plain text). */
@@ -18,9 +18,9 @@ export class TranscriptFormatError extends Error {
 /** WebVTT starts with WEBVTT; SRT with a cue number and a `00:00:01,000 -->` line; anything else is text. */
 export function detectFormat(content: string): TranscriptFormat {
   const start = content.replace(/^\uFEFF/, '').trimStart();
-  if (/^WEBVTT\b/.test(start)) return 'vtt';
-  if (/^\d+\s*\r?\n\s*\d{1,2}:\d{2}:\d{2}[,.]\d{1,3}\s*-->/.test(start)) return 'srt';
-  return 'text';
+  if (/^WEBVTT\b/.test(start)) return 'VTT';
+  if (/^\d+\s*\r?\n\s*\d{1,2}:\d{2}:\d{2}[,.]\d{1,3}\s*-->/.test(start)) return 'SRT';
+  return 'TEXT';
 }
 
 /**
@@ -112,5 +112,5 @@ export function parseTranscript(
   content: string,
   format: TranscriptFormat = detectFormat(content),
 ): TranscriptLine[] {
-  return format === 'text' ? parseText(content) : parseCues(content);
+  return format === 'TEXT' ? parseText(content) : parseCues(content);
 }

@@ -19,9 +19,9 @@ export const transcriptBody = z.object({
 });
 
 const EXTENSION_FORMATS: Record<string, (typeof TRANSCRIPT_FORMATS)[number]> = {
-  vtt: 'vtt',
-  srt: 'srt',
-  txt: 'text',
+  vtt: 'VTT',
+  srt: 'SRT',
+  txt: 'TEXT',
 };
 
 /** An uploaded file as UTF-8 text, read with a size cap; binary files are refused. */

@@ -245,6 +245,16 @@ export function aboutSpeaker(sentence: string, name: string): string {
   return cap(text);
 }
 
+/** What a person asked of the user, in the user's words: "lend me your van" → "lend them my van". */
+function fromListener(text: string): string {
+  return text
+    .replace(/\b(?:me|myself)\b/gi, 'them')
+    .replace(/\bmy\b/gi, 'their')
+    .replace(/\byour\b/gi, 'my')
+    .replace(/\byou\b/gi, 'me')
+    .replace(/[.!?]+$/, '');
+}
+
 /** "send you the contract by Friday" said by the user to Ann → "send Ann the contract by Friday". */
 function userToPerson(rest: string, name: string): string {
   const first = name.split(/\s+/)[0] ?? name;
@@ -373,7 +383,7 @@ function statementNote(
   if (/\?\s*$/.test(sentence)) {
     const request = REQUEST.exec(tidy(sentence).replace(/\.$/, ''));
     if (!request?.[1] || SMALL_TALK.test(sentence)) return null;
-    const what = request[1].replace(/\bme\b/gi, 'them').replace(/\bmy\b/gi, 'their');
+    const what = fromListener(request[1]);
     if (what.split(/\s+/).length < 3) return null;
     const doc = nlpx(sentence);
     const dates = resolveDates(doc, occurredAt);
@@ -391,7 +401,7 @@ function statementNote(
   if (reminder?.[1]) {
     const doc = nlpx(sentence);
     const dates = resolveDates(doc, occurredAt);
-    const what = reminder[1].replace(/\bme\b/gi, 'them').replace(/\bmy\b/gi, 'their');
+    const what = fromListener(reminder[1]);
     return {
       relationshipId: person.relationshipId,
       text: withDates(`Reminded me to ${what}.`, dates),
