@@ -10,7 +10,6 @@ export type RecordedRequest = {
   method: string;
   path: string;
   headers: http.IncomingHttpHeaders;
-  // biome-ignore lint/suspicious/noExplicitAny: the JSON body as sent
   body: any;
 };
 
@@ -24,7 +23,7 @@ export type FakeOpenAi = {
   requests: RecordedRequest[];
   /** Answers for the next requests, in order; when none is left, `fallback` answers. */
   script(...answers: FakeAnswer[]): void;
-  fallback: ((request: RecordedRequest) => FakeAnswer) | undefined;
+  fallback: ((request: RecordedRequest) => FakeAnswer | undefined) | undefined;
   close(): Promise<void>;
 };
 
