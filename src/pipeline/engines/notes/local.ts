@@ -35,13 +35,15 @@ const FAMILY = lexicon(`
   daughter son kids? children child baby babies wife husband partner boyfriend girlfriend fianc
   mum mom mother dad father parents? brother sister sibling grandm grandp grandkid granddaughter
   grandson aunt uncle niece nephew cousin in-laws? family twins toddler stepson stepdaughter
-  wedding married engaged divorce`);
+  married engaged divorce brokes+up splits+up maids+ofs+honou?r bests+man`);
 const WORK = lexicon(`
   job work(?:ing|s|ed)?\\b boss manager promot team project company client customer office
   interview hired fired laid\\s+off redundan contract salary raise startup colleague coworker
   quarter launch deadline career role position department ceo cto board investor funding
   freelanc consult(?:ing|ancy) business shift retire resign notice\\s+period new\\s+job pitch
-  presentation conference`);
+  presentation conference bank teacher nurse engineer postdoc phd thesis research hiring hire budget
+  scope shipment supplier release roadmap quote metrics pilot retrain manuscript publisher seeds+round
+  revenue sales`);
 const PREFERENCE = lexicon(`
   prefer(?:s|red)? favou?rite love(?:s|d)?\\s+(?!you) like(?:s)?\\s+(?!to\\s+say|you|i\\s) hate(?:s)?
   can't\\s+stand cannot\\s+stand rather enjoy(?:s|ed)? fan\\s+of vegetarian vegan gluten
@@ -76,7 +78,10 @@ const USER_COMMITMENT =
   /^(?:i'll|i\s+will|i'm\s+going\s+to|i\s+am\s+going\s+to|let\s+me|i\s+promise(?:\s+to|\s+i'll)?|i\s+can)\s+(.+)$/i;
 /** Requests of the other person: "Can you send me…?" */
 const REQUEST = /^(?:can|could|would|will)\s+you\s+(?:please\s+)?(.+?)\??$/i;
-const REMINDER = /^(?:and\s+)?(?:don't|do\s+not)\s+forget\s+(?:to\s+)?(.+)$/i;
+const REMINDER = /^(?:and\s+|also\s+)?(?:(?:don't|do\s+not)\s+forget|remember)\s+(to\s+)?(?:that\s+)?(.+)$/i;
+/** Instructions to the user: "Let me know how it goes", "Don't tell Grandma yet". */
+const IMPERATIVE =
+  /^(?:please\s+)?(let\s+me\s+know|send|bring|call|ring|text|email|tell|book|check|come|keep|pick\s+up|give|introduce|don't\s+tell|do\s+not\s+tell|don't\s+mention)\b(.*)$/i;
 
 const BASE_IMPORTANCE: Record<NoteCategory, number> = {
   HEALTH: 0.65,
@@ -112,23 +117,42 @@ const MONTHS = [
 function resolveDates(doc: Doc, occurredAt: Date): ResolvedDate[] {
   const out: ResolvedDate[] = [];
   const today = occurredAt.toISOString().slice(0, 10);
+  // compromise resolves a bare month or weekday forwards; "quit in June", "since May" look back.
+  const firstVerb = doc.verbs().first();
+  const past =
+    (firstVerb.has('#PastTense') && !firstVerb.has('(have|has|am|is|are|getting|will)')) ||
+    doc.has('(since|ago)');
   for (const date of doc.dates({ today, timezone: 'UTC' }).json() as { text: string }[]) {
     const text = date.text.trim();
+    // Seasons resolve to an arbitrary first day; times of day are not dates worth writing down.
+    if (
+      /\b(?:spring|summer|autumn|fall|winter|am|pm|o'clock|morning|evening|afternoon|tonight|today|now)\b/i.test(
+        text,
+      )
+    )
+      continue;
     // "by Friday" is a deadline on Friday, not "from now until Thursday night".
     const deadline = /^(?:by|before|until|till)\s+(.+)$/i.exec(text.replace(/[.,!?]+$/, ''));
     const found = nlpx(deadline?.[1] ?? text)
       .dates({ today, timezone: 'UTC' })
       .get(0);
-    if (!found) continue;
-    if (!found.start || /\b(?:am|pm|o'clock|morning|evening|afternoon|tonight)\b/i.test(text)) continue;
+    if (!found?.start) continue;
     const start = new Date(found.start);
     if (Number.isNaN(start.getTime())) continue;
-    const day = found.start.slice(0, 10);
+    if (
+      past &&
+      start > occurredAt &&
+      !/\b\d{4}\b/.test(text) &&
+      !/\b(?:next|tomorrow|in\s+\w+\s+(?:days?|weeks?|months?))\b/i.test(text)
+    ) {
+      start.setUTCFullYear(start.getUTCFullYear() - 1);
+    }
+    const day = start.toISOString().slice(0, 10);
+    if (day === today) continue;
     let label = day;
     if (found.unit === 'month') label = `${MONTHS[start.getUTCMonth()]} ${start.getUTCFullYear()}`;
     else if (found.unit === 'year') label = String(start.getUTCFullYear());
     else if (found.unit === 'week') label = `week of ${day}`;
-    if (day === today && !/\b(?:today|tonight|this)\b/i.test(text)) continue;
     out.push({ text, label });
   }
   return out;
@@ -171,14 +195,28 @@ function thirdPersonVerb(verb: string): string {
   if (lower === "don't") return "doesn't";
   if (lower === 'do') return 'does';
   if (lower === 'have') return 'has';
-  const conjugated = nlp(lower).verbs().conjugate()[0] as { PresentTense?: string } | undefined;
-  return conjugated?.PresentTense ?? verb;
+  const forms = nlp(lower).verbs().conjugate()[0] as
+    | { Infinitive?: string; PastTense?: string; PresentTense?: string }
+    | undefined;
+  // Only a base form takes an -s: "broke" and "quit" (past) stay as they are.
+  if (!forms?.PresentTense || forms.Infinitive !== lower || forms.PastTense === lower) return verb;
+  return forms.PresentTense;
 }
+
+const ADVERBS =
+  'also|just|really|still|never|always|already|actually|mostly|usually|often|sometimes|finally|recently|only|even';
 
 const cap = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
+const THANKS = /(?:^|,\s*)(?:thank\s+you|thanks)(?:\s+(?:dear|love|so\s+much))?(?=[,.!]|$)/gi;
+
 function tidy(sentence: string): string {
-  let text = sentence.replace(OPENERS, '').replace(FILLERS, '').replace(/\s+/g, ' ').trim();
+  let text = sentence
+    .replace(OPENERS, '')
+    .replace(FILLERS, '')
+    .replace(THANKS, '')
+    .replace(/\s+/g, ' ')
+    .trim();
   text = text.replace(/^[,;:\-\s]+/, '').replace(/[,;:\-\s]+$/, '');
   if (!text) return '';
   if (!/[.!?]$/.test(text)) text += '.';
@@ -195,12 +233,16 @@ export function aboutSpeaker(sentence: string, name: string): string {
     return first;
   };
   let text = tidy(sentence);
+  // "I mostly sail" → "Ann mostly sails": the verb after an adverb takes the -s.
   text = text.replace(
-    /\b(I'm|I am|I've|I have|I'll|I will|I'd|I was|I)\b(\s+(\S+))?/g,
-    (_m, pronoun: string, rest: string | undefined, next: string | undefined) => {
+    new RegExp(
+      `\\b(I'm|I am|I've|I have|I'll|I will|I'd|I was|I)\\b(?:\\s+((?:${ADVERBS})\\s+)?(\\S+))?`,
+      'g',
+    ),
+    (_m, pronoun: string, adverb: string | undefined, next: string | undefined) => {
       const who = subject();
       const they = who === 'they';
-      const after = rest ?? '';
+      const after = next ? ` ${adverb ?? ''}${next}` : '';
       switch (pronoun) {
         case "I'm":
         case 'I am':
@@ -217,7 +259,7 @@ export function aboutSpeaker(sentence: string, name: string): string {
           return `${who} ${they ? 'were' : 'was'}${after}`;
         default:
           if (!next) return who;
-          return `${who} ${they ? next : thirdPersonVerb(next)}`;
+          return `${who} ${adverb ?? ''}${they ? next : thirdPersonVerb(next)}`;
       }
     },
   );
@@ -276,6 +318,12 @@ type Features = {
   severe: boolean;
 };
 
+/** A family word in the first half of a sentence is its topic; "…the hospice that looked after my dad" is not about family. */
+function isTopic(lexiconPattern: RegExp, sentence: string): boolean {
+  const match = lexiconPattern.exec(sentence);
+  return match !== null && match.index < sentence.length * 0.5;
+}
+
 function classify(sentence: string, doc: Doc, dates: ResolvedDate[]): Features {
   const hasDate = dates.length > 0;
   const hasEntity = doc.has('(#Person|#Place|#Organization)');
@@ -291,7 +339,7 @@ function classify(sentence: string, doc: Doc, dates: ResolvedDate[]): Features {
   )
     category = 'TASK';
   else if (HEALTH.test(sentence)) category = 'HEALTH';
-  else if (FAMILY.test(sentence)) category = 'FAMILY';
+  else if (isTopic(FAMILY, sentence)) category = 'FAMILY';
   else if (WORK.test(sentence)) category = 'WORK';
   else if (hasDate && EVENT_WORDS.test(sentence)) category = 'EVENT';
   else if (PREFERENCE.test(sentence)) category = 'PREFERENCE';
@@ -319,6 +367,7 @@ function worthKeeping(sentence: string, features: Features): boolean {
   // A FACT needs something concrete: a name, a place, a number, a date, or a first-person
   // statement of substance ("I live…", "I've been…", "I'm a…").
   if (features.hasEntity || features.hasNumber) return words >= 4;
+  if (words < 4) return false;
   return /\b(?:i|we)\s+(?:live|grew\s+up|was\s+born|moved|bought|sold|started|stopped|quit|joined|left|passed|got|have\s+(?:a|two|three)|'ve\s+(?:got|been|started|decided)|am\s+a|'m\s+a|'m\s+(?:learning|training|building|writing|planning|thinking\s+of|saving))\b/i.test(
     sentence
       .replace(/\bI'm\b/g, "i 'm")
@@ -398,18 +447,36 @@ function statementNote(
     };
   }
   const reminder = REMINDER.exec(tidy(sentence).replace(/\.$/, ''));
-  if (reminder?.[1]) {
+  if (reminder?.[2]) {
     const doc = nlpx(sentence);
     const dates = resolveDates(doc, occurredAt);
-    const what = fromListener(reminder[1]);
+    const what = fromListener(reminder[2]);
     return {
       relationshipId: person.relationshipId,
-      text: withDates(`Reminded me to ${what}.`, dates),
+      text: withDates(`Reminded me ${reminder[1] ? 'to' : 'that'} ${what}.`, dates),
       category: 'TASK',
       importance: importanceOf({ ...classify(sentence, doc, dates), category: 'TASK', emphasis: true }),
       position,
       sentence,
     };
+  }
+  const imperative = IMPERATIVE.exec(tidy(sentence).replace(/\.$/, ''));
+  if (imperative?.[1] && firstPerson && !SMALL_TALK.test(sentence)) {
+    const doc = nlpx(sentence);
+    const dates = resolveDates(doc, occurredAt);
+    const verb = imperative[1].toLowerCase();
+    const negative = /^(?:don't|do\s+not)\s+/.exec(verb);
+    const what = fromListener(`${negative ? verb.slice(negative[0].length) : verb}${imperative[2] ?? ''}`);
+    if (what.split(/\s+/).length >= 3) {
+      return {
+        relationshipId: person.relationshipId,
+        text: withDates(`Asked me ${negative ? 'not to' : 'to'} ${what}.`, dates),
+        category: 'TASK',
+        importance: importanceOf({ ...classify(sentence, doc, dates), category: 'TASK' }),
+        position,
+        sentence,
+      };
+    }
   }
   if (!firstPerson && !FIRST_PERSON.test(sentence)) {
     // Said without "I"/"we": kept when it names someone or something dated ("Emma starts at Leeds
