@@ -46,6 +46,8 @@ export interface NotesEngine {
   ): Promise<NotesResult>;
   /** Embeddings of texts, when the engine's endpoint offers them (duplicate detection); else undefined. */
   embed?(texts: string[], signal?: AbortSignal): Promise<number[][] | undefined>;
+  /** Stops worker threads, if any. */
+  close?(): Promise<void>;
 }
 
 /**
