@@ -26,7 +26,7 @@ type Doc = ReturnType<typeof nlpx>;
 const lexicon = (words: string) => new RegExp(`\\b(?:${words.trim().split(/\s+/).join('|')})`, 'i');
 
 const HEALTH = lexicon(`
-  hospital surgery operation doctor gp nurse sick ill illness diagnos cancer tumou?r chemo diabet
+  hospital surgery operation doctor gp sick ill illness diagnos coeliac celiac intoleran cancer tumou?r chemo diabet
   asthma allerg injur broke\\s+(?:my|her|his)\\s+\\w+ fractur sprain physio therapy therapist
   medication meds pills migraine headache back\\s+pain knee hip pregnan miscarr flu covid fever
   infection recover rehab blood\\s+pressure cholesterol heart\\s+attack stroke anxiety depress
@@ -224,9 +224,19 @@ function tidy(sentence: string): string {
   return cap(text.replace(/!+$/, '.'));
 }
 
+const TITLES =
+  /^(?:mr|mrs|ms|miss|dr|prof|auntie|aunt|uncle|nan|nana|gran|granny|grandma|grandpa|cousin|sister|brother|father|mother)\.?$/i;
+
+/** How a note calls someone: the first name, or the whole name when it starts with a title ("Mrs Patel"). */
+export function shortName(name: string): string {
+  const words = name.trim().split(/\s+/);
+  if (words.length > 1 && TITLES.test(words[0]!)) return name.trim();
+  return words[0] ?? name;
+}
+
 /** "I prefer calls after six" said by Ann → "Ann prefers calls after six"; "you" is the user. */
 export function aboutSpeaker(sentence: string, name: string): string {
-  const first = name.split(/\s+/)[0] ?? name;
+  const first = shortName(name);
   let named = false;
   const subject = () => {
     if (named) return 'they';
@@ -271,7 +281,8 @@ export function aboutSpeaker(sentence: string, name: string): string {
       possessed = true;
       return m === 'My' ? cap(word) : word;
     })
-    .replace(/\b(?:me|myself)\b/g, 'them')
+    .replace(/\bmyself\b/g, 'themself')
+    .replace(/\bme\b/g, 'them')
     .replace(/\bmine\b/g, 'theirs')
     .replace(/\bwe're\b/gi, "they're")
     .replace(/\bwe've\b/gi, "they've")
@@ -291,7 +302,13 @@ export function aboutSpeaker(sentence: string, name: string): string {
 /** What a person asked of the user, in the user's words: "lend me your van" → "lend them my van". */
 function fromListener(text: string): string {
   return text
-    .replace(/\b(?:me|myself)\b/gi, 'them')
+    .replace(/\bI'll\b/g, "they'll")
+    .replace(/\bI'm\b/g, "they're")
+    .replace(/\bI\b/g, 'they')
+    .replace(/\bwe\b/gi, 'they')
+    .replace(/\bour\b/gi, 'their')
+    .replace(/\bmyself\b/gi, 'themself')
+    .replace(/\bme\b/gi, 'them')
     .replace(/\bmy\b/gi, 'their')
     .replace(/\byour\b/gi, 'my')
     .replace(/\byou\b/gi, 'me')
@@ -300,7 +317,7 @@ function fromListener(text: string): string {
 
 /** "send you the contract by Friday" said by the user to Ann → "send Ann the contract by Friday". */
 function userToPerson(rest: string, name: string): string {
-  const first = name.split(/\s+/)[0] ?? name;
+  const first = shortName(name);
   return rest
     .replace(/\byour\b/gi, `${first}'s`)
     .replace(/\byou\b/gi, first)
@@ -495,6 +512,9 @@ function statementNote(
   )
     return null;
   if (!worthKeeping(sentence, features)) return null;
+  // An answer fragment ("End of January.", "Me, on the 19th.") means nothing on its own; a health
+  // complaint ("Sick all the time.") does.
+  if (!doc.has('#Verb') && features.category !== 'HEALTH') return null;
   const text = firstPerson ? aboutSpeaker(sentence, person.name) : tidy(sentence);
   if (text.length < 12) return null;
   return {
@@ -589,7 +609,7 @@ function summarise(input: NotesInput, candidates: Candidate[], sentenceCount: nu
     .sort((a, b) => a.c.position - b.c.position);
   const lines = chosen.map(({ c }) => {
     const person = input.participants.find((p) => p.relationshipId === c.relationshipId);
-    const first = person?.name.split(/\s+/)[0] ?? '';
+    const first = person ? shortName(person.name) : '';
     if (c.text.startsWith('Promised to ')) return `I promised to ${c.text.slice('Promised to '.length)}`;
     if (c.text.startsWith('Asked me to '))
       return `${first} asked me to ${c.text.slice('Asked me to '.length)}`;
