@@ -149,23 +149,32 @@ async function duplicates(engine: NotesEngine, calls: LabelledCall[]) {
 async function main() {
   const calls = loadLabelledCalls();
   const before = machineCpu();
-  const engines: NotesEngine[] = [createLocalNotesEngine()];
+  // The local engine as the server runs it (a worker thread), and on this thread: the difference is
+  // the cost of handing each call to the worker.
+  const engines: { label: string; engine: NotesEngine }[] = [
+    { label: 'local (worker thread)', engine: createLocalNotesEngine() },
+    { label: 'local (same thread)', engine: createLocalNotesEngine({ inThread: true }) },
+  ];
   if (process.env.OPENAI_API_KEY) {
     const config = loadConfig({ ...process.env, NOTES_ENGINE: 'llm', LOG_LEVEL: 'silent' });
-    engines.push(createNotesEngine(config, pino({ level: 'silent' })));
+    engines.push({
+      label: `llm (${config.notes.model})`,
+      engine: createNotesEngine(config, pino({ level: 'silent' })),
+    });
   }
   console.log(
     `Labelled set: ${calls.length} calls, ${calls.reduce((n, c) => n + c.expected.length, 0)} expected notes; a match needs the same person and category and text similarity ≥ ${MATCH_SIMILARITY}.`,
   );
   const rows: string[] = [];
-  for (const engine of engines) {
+  for (const { label, engine } of engines) {
     // One warm-up pass (worker thread start, compromise's lexicon, JIT): a server has done this long before.
     if (engine.name === 'local') for (const call of calls) await engine.extract(inputOf(call), {});
     const q = await quality(engine, calls);
     const d = await duplicates(engine, calls);
     const long = engine.name === 'local' ? await longCall(engine, calls) : undefined;
+    await engine.close?.();
     rows.push(
-      `| ${engine.status().name} | ${pct(q.precision)} | ${pct(q.recall)} | ${pct(q.f1)} | ${pct(q.categoryAccuracy)} | ${q.importanceMae.toFixed(2)} | ${q.extracted} / ${q.expected} | ${pct(d.rate)} (${d.second} of ${d.first})${d.reprocessStable ? '' : ' — REPROCESS CHANGED COUNTS'} | ${q.msPerMinute.toFixed(1)} | ${long ? `${(long.ms / long.minutes).toFixed(1)} (${long.minutes.toFixed(0)} min)` : '—'} |`,
+      `| ${label} | ${pct(q.precision)} | ${pct(q.recall)} | ${pct(q.f1)} | ${pct(q.categoryAccuracy)} | ${q.importanceMae.toFixed(2)} | ${q.extracted} / ${q.expected} | ${pct(d.rate)} (${d.second} of ${d.first})${d.reprocessStable ? '' : ' — REPROCESS CHANGED COUNTS'} | ${q.msPerMinute.toFixed(1)} | ${long ? `${(long.ms / long.minutes).toFixed(1)} (${long.minutes.toFixed(0)} min)` : '—'} |`,
     );
   }
   const after = machineCpu();
