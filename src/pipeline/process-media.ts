@@ -12,6 +12,7 @@ import type { Job } from '../infra/queue/index.js';
 import type { Storage } from '../infra/storage/index.js';
 import type { InteractionsRepository } from '../modules/interactions/repository.js';
 import { createNotesExtraction } from '../modules/notes/extraction.js';
+import { NotesEngineError } from './engines/notes/index.js';
 import { runPipeline, type Stage, type StageContext } from './pipeline.js';
 import { audioStage } from './stages/audio.js';
 import { createNotesStage } from './stages/notes.js';
@@ -147,6 +148,13 @@ export function createMediaProcessor(deps: MediaProcessorDeps) {
       if (job.signal.aborted) throw error;
       if (isMediaError(error) && error.isUserError) {
         log.info({ reason: error.reason }, 'media cannot be processed');
+        await fail(data, error.message, progress);
+        return;
+      }
+      // The notes engine cannot succeed on this input (unusable answers twice, a refused request):
+      // retrying the whole recording would not help either.
+      if (error instanceof NotesEngineError) {
+        log.info({ reason: error.message }, 'notes cannot be extracted');
         await fail(data, error.message, progress);
         return;
       }

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -5,6 +6,7 @@ import { createNotesExtraction, type NotesExtractionService } from '../../src/mo
 import { createLlmNotesEngine } from '../../src/pipeline/engines/notes/llm.js';
 import { type Client, createTestContext, type TestContext } from '../helpers/app.js';
 import { type FakeOpenAi, type RecordedRequest, startFakeOpenAi } from '../helpers/fake-openai.js';
+import { JFK } from '../helpers/fixtures.js';
 
 // The LLM notes engine against a real HTTP server speaking OpenAI's wire format: what Rapport
 // sends (schema, participants, transcript, key), what it stores, and how it copes with 429, 5xx,
@@ -106,6 +108,23 @@ async function newCall(text: string): Promise<number> {
     payload: { transcription: text },
   });
   return id;
+}
+
+/** The JFK fixture as a recording of the call (the stages before notes need real media). */
+async function uploadMedia(id: number) {
+  const boundary = `----rapport${Date.now()}`;
+  const head = Buffer.from(
+    `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="call.flac"\r\nContent-Type: audio/flac\r\n\r\n`,
+  );
+  return ctx.app.inject({
+    method: 'POST',
+    url: `/api/interactions/${id}/media/`,
+    headers: {
+      authorization: `Token ${alice.token}`,
+      'content-type': `multipart/form-data; boundary=${boundary}`,
+    },
+    payload: Buffer.concat([head, fs.readFileSync(JFK), Buffer.from(`\r\n--${boundary}--\r\n`)]),
+  });
 }
 
 async function settled(id: number, timeoutMs = 60_000) {
@@ -363,6 +382,35 @@ describe('LLM notes engine', () => {
     const embeddingCall = fake.requests.find((r) => r.path.endsWith('/embeddings'))!;
     expect(embeddingCall.body.model).toBe('test-embed');
     expect(embeddingCall.body.input).toContain('Loves Italian food');
+  });
+
+  it('runs as the last stage of a recorded call: notes and summary from the stored transcript', async () => {
+    const id = await newCall(TRANSCRIPT);
+    fake.script(
+      answer({
+        summary: 'Family news from Ann.',
+        notes: [
+          { person_id: ann, text: 'Emma starts university in Leeds.', category: 'FAMILY', importance: 0.8 },
+        ],
+      }),
+    );
+    expect((await uploadMedia(id)).statusCode).toBe(202);
+    const detail = await settled(id);
+    expect(detail.processing_status, detail.processing_error).toBe('COMPLETED');
+    expect(detail.summary).toBe('Family news from Ann.');
+    expect((await notesOf(id)).map((n) => n.text)).toEqual(['Emma starts university in Leeds.']);
+    expect(chatRequests()[0]!.body.messages[1].content).toContain(`Ann Baker [id ${ann}]: My daughter Emma`);
+
+    // The engine cannot succeed: the recording ends FAILED at once, naming the notes step's reason.
+    fake.requests.length = 0;
+    fake.script({ status: 200, content: 'not json' }, { status: 200, content: 'still not json' });
+    expect((await alice.post(`/api/interactions/${id}/reprocess/`)).status).toBe(202);
+    const failed = await settled(id);
+    expect(failed.processing_status).toBe('FAILED');
+    expect(failed.processing_error).toBe(
+      'The language model (test-model) gave an answer that is not JSON, twice.',
+    );
+    expect(chatRequests()).toHaveLength(2);
   });
 
   it('health reports the engine and its model', async () => {

@@ -276,6 +276,26 @@ describe('POST /api/interactions/{id}/transcript/', () => {
     expect((await alice.get(`/api/interactions/${id}/`)).body.processing_status).toBe('NONE');
   });
 
+  it('stores a long transcript (more segments than one SQL statement can take)', async () => {
+    const id = await newCall();
+    const segments = Array.from({ length: 25_000 }, (_, i) => ({
+      start: i,
+      end: i + 0.5,
+      text: `line ${i}`,
+      voiceSignatureId: null,
+      speakerName: i % 2 ? 'Ann Baker' : 'Sam',
+      relationshipId: i % 2 ? ann : null,
+    }));
+    await repo.saveTranscript(alice.userId, id, { transcription: 'long', segments });
+    const detail = await repo.get(alice.userId, id);
+    expect(detail?.segments).toHaveLength(25_000);
+    expect(detail?.segments[24_999]).toMatchObject({
+      text: 'line 24999',
+      relationshipId: ann,
+      speakerName: 'Ann Baker',
+    });
+  });
+
   it('answers 409 while the recording is being processed', async () => {
     const id = await newCall();
     await repo.attachMedia(alice.userId, id, {

@@ -60,6 +60,8 @@ export type InteractionFilter = {
   searchTerms: string[];
 };
 
+const SEGMENT_BATCH = 2000;
+
 export const INTERACTION_ORDERING = ['occurred_at', 'created_at'] as const;
 export type InteractionOrdering = { field: (typeof INTERACTION_ORDERING)[number]; desc: boolean }[];
 
@@ -424,18 +426,20 @@ export class InteractionsRepository {
         .returning({ id: interactions.id });
       if (updated.length === 0) return;
       await tx.delete(interactionSegments).where(eq(interactionSegments.interactionId, id));
-      if (transcript.segments.length === 0) return;
-      await tx.insert(interactionSegments).values(
-        transcript.segments.map((segment) => ({
-          interactionId: id,
-          startSeconds: segment.start,
-          endSeconds: segment.end,
-          text: segment.text,
-          voiceSignatureId: segment.voiceSignatureId,
-          speakerName: segment.speakerName ?? null,
-          relationshipId: segment.relationshipId ?? null,
-        })),
-      );
+      // In batches: one statement takes at most 65,535 parameters, and a long import has many lines.
+      for (let i = 0; i < transcript.segments.length; i += SEGMENT_BATCH) {
+        await tx.insert(interactionSegments).values(
+          transcript.segments.slice(i, i + SEGMENT_BATCH).map((segment) => ({
+            interactionId: id,
+            startSeconds: segment.start,
+            endSeconds: segment.end,
+            text: segment.text,
+            voiceSignatureId: segment.voiceSignatureId,
+            speakerName: segment.speakerName ?? null,
+            relationshipId: segment.relationshipId ?? null,
+          })),
+        );
+      }
     });
   }
 
