@@ -11,6 +11,7 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
+import type { Logger } from 'pino';
 import type { AppConfig } from './infra/config/config.js';
 import type { DatabaseHandle } from './infra/db/database.js';
 import type { EventBus } from './infra/events/index.js';
@@ -51,12 +52,15 @@ import { RelationshipsService } from './modules/relationships/service.js';
 import { SignaturesRepository } from './modules/signatures/repository.js';
 import { signaturesRoutes } from './modules/signatures/routes.js';
 import { SignaturesService } from './modules/signatures/service.js';
+import { transcriptRoutes } from './modules/transcripts/routes.js';
+import { TranscriptsService } from './modules/transcripts/service.js';
 import { registerAuthHook } from './modules/users/auth-hook.js';
 import { LoginThrottle } from './modules/users/login-throttle.js';
 import { UsersRepository } from './modules/users/repository.js';
 import { usersRoutes } from './modules/users/routes.js';
 import { UsersService } from './modules/users/service.js';
 import { webAppRoutes } from './modules/web-app/routes.js';
+import { createNotesEngine } from './pipeline/engines/notes/index.js';
 
 export const VERSION: string = JSON.parse(
   readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
@@ -111,6 +115,7 @@ export function createServices({ config, database, storage, queue }: AppDeps) {
     contacts: createContactsService({ config, database }, undefined),
     account: new AccountService(new AccountRepository(db), storage),
     admin: new AdminService(new AdminRepository(db)),
+    transcripts: new TranscriptsService(interactionsRepo, relationshipsRepo, queue),
   };
 }
 export type Services = ReturnType<typeof createServices>;
@@ -166,7 +171,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const signer = new UrlSigner(config.web.secretKey);
   registerAuthHook(app, services.users, signer);
 
-  await app.register(healthRoutes, { prefix: '/api/health/', database, queue, version: VERSION });
+  const notesEngine = createNotesEngine(config, app.log as Logger);
+  await app.register(healthRoutes, {
+    prefix: '/api/health/',
+    database,
+    queue,
+    version: VERSION,
+    engines: { notes: notesEngine.status() },
+  });
   await app.register(usersRoutes, { prefix: '/api/auth/users/', users: services.users });
   await app.register(accountRoutes, { prefix: '/api/auth/users/', account: services.account });
   await app.register(relationshipsRoutes, {
@@ -187,6 +199,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     prefix: '/api/interactions/',
     interactions: services.interactions,
     media: services.media,
+  });
+  await app.register(transcriptRoutes, {
+    prefix: '/api/interactions/',
+    interactions: services.interactions,
+    transcripts: services.transcripts,
   });
   await app.register(notesRoutes, { prefix: '/api/notes/', notes: services.notes });
   await app.register(digestRoutes, { prefix: '/api/digest/', digest: services.digest });

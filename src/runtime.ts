@@ -7,6 +7,7 @@ import { createStorage, type Storage } from './infra/storage/index.js';
 import { createMaintenance } from './jobs/maintenance.js';
 import { MaintenanceRepository } from './jobs/maintenance-repository.js';
 import { InteractionsRepository } from './modules/interactions/repository.js';
+import { createNotesExtraction } from './modules/notes/extraction.js';
 import {
   createMediaProcessor,
   createMediaStages,
@@ -14,6 +15,7 @@ import {
   removeAbandonedWorkDirs,
   userChannel,
 } from './pipeline/process-media.js';
+import { createNotesProcessor, EXTRACT_NOTES_JOB, extractNotesJob } from './pipeline/process-notes.js';
 
 /** The adapters behind the services: storage, job queue and event bus, chosen by configuration. */
 export type Runtime = {
@@ -54,6 +56,20 @@ export async function createRuntime(
 
   // A job that ran out of attempts without recording a verdict (its workers kept dying): FAILED.
   queue.onFailed(async (failure) => {
+    if (failure.name === EXTRACT_NOTES_JOB) {
+      const notesJob = extractNotesJob.safeParse(failure.data);
+      if (!notesJob.success) return;
+      const { userId, interactionId, runId } = notesJob.data;
+      const error = `Processing stopped before it could finish, ${config.queue.attempts} times: ${failure.error}`;
+      await interactions.finishNotesRun(userId, interactionId, runId, { status: 'FAILED', error });
+      await events.publish(userChannel(userId), {
+        type: 'interaction.processing',
+        interaction_id: interactionId,
+        status: 'FAILED',
+        error,
+      });
+      return;
+    }
     if (failure.name !== 'process-media') return;
     const parsed = processMediaJob.safeParse(failure.data);
     if (!parsed.success) return;
@@ -84,6 +100,14 @@ export async function createRuntime(
         stages,
       });
       await queue.work('process-media', processMedia);
+      const extractNotes = createNotesProcessor({
+        config,
+        interactions,
+        extraction: createNotesExtraction({ config, database, events, log: logger }),
+        events,
+        log: logger,
+      });
+      await queue.work(EXTRACT_NOTES_JOB, extractNotes);
       const maintenance = createMaintenance({
         config,
         repo: new MaintenanceRepository(database.db),

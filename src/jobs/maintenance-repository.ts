@@ -18,19 +18,28 @@ export class MaintenanceRepository {
     return rows.length;
   }
 
-  /** Interactions waiting or processing whose job has been silent since the cut-off. */
-  async stuckProcessing(silentSince: Date): Promise<{ id: number; userId: number; mediaKey: string }[]> {
-    const rows = await this.db
-      .select({ id: interactions.id, userId: interactions.userId, mediaKey: interactions.mediaPath })
+  /**
+   * Interactions waiting or processing whose job has been silent since the cut-off: media runs
+   * (keyed on the media) and notes-only runs (keyed on their run id).
+   */
+  async stuckProcessing(
+    silentSince: Date,
+  ): Promise<{ id: number; userId: number; mediaKey: string | null; notesRunId: string | null }[]> {
+    return this.db
+      .select({
+        id: interactions.id,
+        userId: interactions.userId,
+        mediaKey: interactions.mediaPath,
+        notesRunId: interactions.notesRunId,
+      })
       .from(interactions)
       .where(
         and(
           inArray(interactions.processingStatus, ['PENDING', 'PROCESSING']),
-          sql`${interactions.mediaPath} is not null`,
+          sql`(${interactions.mediaPath} is not null or ${interactions.notesRunId} is not null)`,
           lt(interactions.processingUpdatedAt, silentSince),
         ),
       );
-    return rows.filter((r): r is { id: number; userId: number; mediaKey: string } => r.mediaKey !== null);
   }
 
   async touchProcessing(id: number): Promise<void> {

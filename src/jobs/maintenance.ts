@@ -6,6 +6,7 @@ import type { AppConfig } from '../infra/config/config.js';
 import type { JobQueue } from '../infra/queue/index.js';
 import type { Storage } from '../infra/storage/index.js';
 import type { ProcessMediaJob } from '../pipeline/process-media.js';
+import { EXTRACT_NOTES_JOB, type ExtractNotesJob, notesJobId } from '../pipeline/process-notes.js';
 import type { MaintenanceRepository } from './maintenance-repository.js';
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -47,9 +48,14 @@ export function createMaintenance(deps: {
       new Date(now().getTime() - config.maintenance.stuckJobTimeoutMs),
     );
     for (const row of stuck) {
-      const job: ProcessMediaJob = { interactionId: row.id, userId: row.userId, mediaKey: row.mediaKey };
-      // Same key as the upload route: a job still queued or running absorbs this one.
-      await queue.enqueue('process-media', job, { jobId: `media-${row.id}-${row.mediaKey}` });
+      // Same keys as the routes that queue them: a job still queued or running absorbs this one.
+      if (row.notesRunId !== null) {
+        const job: ExtractNotesJob = { interactionId: row.id, userId: row.userId, runId: row.notesRunId };
+        await queue.enqueue(EXTRACT_NOTES_JOB, job, { jobId: notesJobId(job) });
+      } else if (row.mediaKey !== null) {
+        const job: ProcessMediaJob = { interactionId: row.id, userId: row.userId, mediaKey: row.mediaKey };
+        await queue.enqueue('process-media', job, { jobId: `media-${row.id}-${row.mediaKey}` });
+      }
       await repo.touchProcessing(row.id);
     }
     return stuck.length;

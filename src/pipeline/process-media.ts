@@ -11,8 +11,11 @@ import { extractFrames, isMediaError } from '../infra/media/index.js';
 import type { Job } from '../infra/queue/index.js';
 import type { Storage } from '../infra/storage/index.js';
 import type { InteractionsRepository } from '../modules/interactions/repository.js';
+import { createNotesExtraction } from '../modules/notes/extraction.js';
+import { NotesEngineError } from './engines/notes/index.js';
 import { runPipeline, type Stage, type StageContext } from './pipeline.js';
 import { audioStage } from './stages/audio.js';
+import { createNotesStage } from './stages/notes.js';
 import { probeStage } from './stages/probe.js';
 
 /** The stages that only read the media (no database, no models): the pipeline bench times these. */
@@ -31,8 +34,8 @@ export type StageDeps = {
  * The stages of a recorded call, in order: probe → audio → faces → speech → notes. Stages that need
  * repositories or engines are built here from the process's adapters.
  */
-export function createMediaStages(_deps: StageDeps): Stage[] {
-  return [...EXTRACTION_STAGES];
+export function createMediaStages(deps: StageDeps): Stage[] {
+  return [...EXTRACTION_STAGES, createNotesStage(createNotesExtraction(deps))];
 }
 
 export const processMediaJob = z.object({
@@ -180,6 +183,13 @@ export function createMediaProcessor(deps: MediaProcessorDeps) {
       if (job.signal.aborted) throw error;
       if (isMediaError(error) && error.isUserError) {
         log.info({ reason: error.reason }, 'media cannot be processed');
+        await fail(data, error.message, progress);
+        return;
+      }
+      // The notes engine cannot succeed on this input (unusable answers twice, a refused request):
+      // retrying the whole recording would not help either.
+      if (error instanceof NotesEngineError) {
+        log.info({ reason: error.message }, 'notes cannot be extracted');
         await fail(data, error.message, progress);
         return;
       }

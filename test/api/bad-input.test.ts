@@ -197,6 +197,16 @@ const WRITE_ROUTES: WriteRoute[] = [
       enums: { category: NOTE_CATEGORIES, status: NOTE_STATUSES },
     }),
   ),
+  {
+    route: 'POST /api/interactions/:id/transcript',
+    as: 'user',
+    target: 'interaction',
+    valid: () => ({ text: 'Ada: I started a new job at the observatory.' }),
+    okStatus: 202,
+    fields: { text: 'transcription', format: 'enum' },
+    required: ['text'],
+    enums: { format: ['VTT', 'SRT', 'TEXT'] },
+  },
   ...(['faces', 'voices'] as const).map(
     (kind): WriteRoute => ({
       route: `PATCH /api/signatures/${kind}/:id`,

@@ -356,13 +356,13 @@ describe('detail', () => {
         start: 0.25,
         end: 3.75,
         text: 'First',
-        speaker: { voice_signature_id: emmaVoice.id, relationship_id: emma },
+        speaker: { voice_signature_id: emmaVoice.id, relationship_id: emma, name: null },
       },
       {
         start: 4,
         end: 9.5,
         text: 'Second',
-        speaker: { voice_signature_id: unknownVoice.id, relationship_id: null },
+        speaker: { voice_signature_id: unknownVoice.id, relationship_id: null, name: null },
       },
       { start: 12.5, end: 14, text: 'Third', speaker: null },
     ]);
@@ -403,6 +403,7 @@ describe('detail', () => {
     expect(after.body.segments[1].speaker).toEqual({
       voice_signature_id: unknownVoice.id,
       relationship_id: noah,
+      name: null,
     });
     expect(after.body.identified_participants[1].relationship_id).toBe(noah);
 

@@ -129,6 +129,27 @@ describe('maintenance job', () => {
     expect(stillStuck.map((r) => r.id)).not.toContain(id);
   });
 
+  it('queues a silent notes-only run (an imported transcript) as a notes job, not a media job', async () => {
+    const alice = await ctx.signUp();
+    const created = await alice.post('/api/interactions/', { interaction_type: 'PHONE_CALL' });
+    const id = created.body.id as number;
+    // Media attached too: the queued import, not the media, is what the interaction waits for.
+    await ctx.database.db
+      .update(interactions)
+      .set({
+        mediaPath: `users/${alice.userId}/interactions/${id}/media/old.mp4`,
+        notesRunId: 'run-stuck',
+        processingStatus: 'PENDING',
+        processingUpdatedAt: new Date(Date.now() - 2 * HOUR),
+      })
+      .where(eq(interactions.id, id));
+    const media = await ctx.runtime.queue.depth('process-media');
+    const notesJobs = await ctx.runtime.queue.depth('extract-notes');
+    await maintenance();
+    expect((await ctx.runtime.queue.depth('extract-notes')).waiting).toBe(notesJobs.waiting + 1);
+    expect((await ctx.runtime.queue.depth('process-media')).waiting).toBe(media.waiting);
+  });
+
   it('removes job directories a crashed worker left behind', async () => {
     const stale = fs.mkdtempSync(path.join(os.tmpdir(), 'rapport-job-stale-'));
     const fresh = fs.mkdtempSync(path.join(os.tmpdir(), 'rapport-job-fresh-'));

@@ -354,8 +354,8 @@ describe.each(['face', 'voice'] as const)('%s signatures: assigning', (kind) => 
     ]);
     if (kind === 'voice') {
       expect(detail.segments.map((s: { speaker: unknown }) => s.speaker)).toEqual([
-        { voice_signature_id: existing, relationship_id: emma },
-        { voice_signature_id: existing, relationship_id: emma },
+        { voice_signature_id: existing, relationship_id: emma, name: null },
+        { voice_signature_id: existing, relationship_id: emma, name: null },
       ]);
     }
   });

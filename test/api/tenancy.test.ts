@@ -393,6 +393,14 @@ const ID_ROUTES: Record<string, RouteCase> = {
     multipart: { field: 'file', filename: 'call.wav', contentType: 'audio/wav', data: wav() },
   },
   'POST /api/interactions/:id/reprocess': { kind: 'interaction', bodies: () => [{}] },
+  'POST /api/interactions/:id/transcript': {
+    kind: 'interaction',
+    bodies: () => [
+      { text: 'Bob: I moved to Lisbon last year.' },
+      { text: 'WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n<v Bob>Hello.</v>\n', format: 'VTT' },
+    ],
+    ownStatus: 202,
+  },
   'GET /api/interactions/:id/media': { kind: 'interaction' },
   'POST /api/interactions/:id/media/link': { kind: 'interaction', bodies: () => [{}] },
   'GET /api/notes/:id': { kind: 'note', ownStatus: 200 },

@@ -125,6 +125,18 @@ const envSchema = z.object({
   SECRET_KEY: z.string().min(32, 'use at least 32 characters').optional(),
   /** How long a media link for the browser's player stays valid, in seconds. */
   MEDIA_LINK_TTL_SECONDS: positiveInt.max(7 * 24 * 3600).default(6 * 3600),
+  // --- Notes: note extraction and call summaries ----------------------------------------------
+  /** `llm` (the OpenAI-compatible endpoint), `local` (an NLP extractor, no model) or `auto`: llm when that endpoint is enabled. */
+  NOTES_ENGINE: z.enum(['auto', 'llm', 'local']).default('auto'),
+  /** Chat model of the LLM engine; OPENAI_MODEL is read too, for setups that already set it. */
+  NOTES_MODEL: z.string().min(1).optional(),
+  OPENAI_MODEL: z.string().min(1).optional(),
+  /** Largest transcript piece sent in one request (characters, about 4 per token); longer calls are split and merged. */
+  NOTES_CHUNK_CHARS: positiveInt.min(1000).max(1_000_000).default(12_000),
+  /** Retries of one LLM request after a timeout, 429 or 5xx (with backoff, honouring Retry-After). */
+  NOTES_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
+  /** Embedding model for duplicate detection with the LLM engine; unset = text similarity only. */
+  NOTES_EMBEDDING_MODEL: z.string().min(1).optional(),
 });
 
 /** web/dist beside src/ and dist/ (this file is src/infra/config/ or dist/infra/config/). */
@@ -174,6 +186,13 @@ export type AppConfig = {
   contacts: { importMaxBytes: number; importBatchSize: number; phoneDefaultCountry: string | undefined };
   /** The single-page app (`dir` undefined: not served) and the signing of media links. */
   web: { dir: string | undefined; secretKey: string | undefined; mediaLinkTtlSeconds: number };
+  notes: {
+    engine: 'auto' | 'llm' | 'local';
+    model: string;
+    chunkChars: number;
+    maxRetries: number;
+    embeddingModel: string | undefined;
+  };
 };
 
 export class ConfigError extends Error {
@@ -258,6 +277,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       dir: e.SERVE_WEB_APP ? path.resolve(e.WEB_APP_DIR ?? BUNDLED_WEB_APP_DIR) : undefined,
       secretKey: e.SECRET_KEY,
       mediaLinkTtlSeconds: e.MEDIA_LINK_TTL_SECONDS,
+    },
+    notes: {
+      engine: e.NOTES_ENGINE,
+      model: e.NOTES_MODEL ?? e.OPENAI_MODEL ?? 'gpt-4o-mini',
+      chunkChars: e.NOTES_CHUNK_CHARS,
+      maxRetries: e.NOTES_MAX_RETRIES,
+      embeddingModel: e.NOTES_EMBEDDING_MODEL,
     },
   };
 }

@@ -160,6 +160,11 @@ export const interactions = pgTable(
     mediaContentType: varchar('media_content_type', { length: 255 }),
     mediaSize: doublePrecision('media_size'),
     mediaDurationSeconds: doublePrecision('media_duration_seconds'),
+    /**
+     * The queued notes-only run (an imported transcript; the media pipeline is keyed on
+     * mediaPath): a job whose run id no longer matches was superseded and does nothing.
+     */
+    notesRunId: varchar('notes_run_id', { length: 64 }),
     searchVector: tsvector('search_vector').generatedAlwaysAs(
       (): SQL =>
         sql`setweight(to_tsvector('english', coalesce(${interactions.title}, '')), 'A') || setweight(to_tsvector('english', coalesce(${interactions.summary}, '')), 'B') || setweight(to_tsvector('english', coalesce(${interactions.transcription}, '')), 'C')`,
@@ -244,6 +249,10 @@ export const interactionSegments = pgTable(
     voiceSignatureId: integer('voice_signature_id').references(() => voiceSignatures.id, {
       onDelete: 'set null',
     }),
+    /** The speaker's name as an imported transcript gives it ("Ann", "Speaker 2"). */
+    speakerName: varchar('speaker_name', { length: 255 }),
+    /** The participant that name matched; voice-identified segments get theirs from the signature. */
+    relationshipId: integer('relationship_id').references(() => relationships.id, { onDelete: 'set null' }),
   },
   (t) => [index('interaction_segments_interaction_idx').on(t.interactionId, t.startSeconds)],
 );

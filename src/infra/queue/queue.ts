@@ -11,9 +11,9 @@
  * Delivery is at least once: handlers must be idempotent (a job can run again after a crash).
  */
 
-export type JobName = 'process-media' | 'maintenance';
+export type JobName = 'process-media' | 'extract-notes' | 'maintenance';
 
-export const JOB_NAMES: readonly JobName[] = ['process-media', 'maintenance'];
+export const JOB_NAMES: readonly JobName[] = ['process-media', 'extract-notes', 'maintenance'];
 
 export type Job = {
   id: string;

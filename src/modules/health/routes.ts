@@ -3,6 +3,10 @@ import { z } from 'zod';
 import type { DatabaseHandle } from '../../infra/db/database.js';
 import type { JobQueue } from '../../infra/queue/index.js';
 
+/** An AI engine as configured: which one, whether it can run, and why (or why not). */
+const engineStatus = z.object({ name: z.string(), available: z.boolean(), reason: z.string() });
+export type EngineStatus = z.infer<typeof engineStatus>;
+
 const healthOut = z.object({
   status: z.enum(['ok', 'error']),
   database: z.string(),
@@ -11,13 +15,15 @@ const healthOut = z.object({
   queue_depth: z.object({ waiting: z.number(), active: z.number(), failed: z.number() }).nullable(),
   version: z.string(),
   uptime_seconds: z.number(),
+  engines: z.object({ notes: engineStatus }),
 });
 
 export const healthRoutes: FastifyPluginAsyncZod<{
   database: DatabaseHandle;
   queue: JobQueue;
   version: string;
-}> = async (app, { database, queue, version }) => {
+  engines: { notes: EngineStatus };
+}> = async (app, { database, queue, version, engines }) => {
   app.get(
     '/',
     {
@@ -51,6 +57,7 @@ export const healthRoutes: FastifyPluginAsyncZod<{
         queue_depth: queueDepth,
         version,
         uptime_seconds: Math.round(process.uptime()),
+        engines,
       });
     },
   );

@@ -21,7 +21,7 @@ export type InteractionValues = Pick<
 >;
 export type InteractionListItem = Omit<
   InteractionRow,
-  'transcription' | 'searchVector' | 'processingProgress' | 'processingUpdatedAt'
+  'transcription' | 'searchVector' | 'processingProgress' | 'processingUpdatedAt' | 'notesRunId'
 > & {
   participants: number[];
 };
@@ -30,7 +30,18 @@ export type Segment = {
   end: number;
   text: string;
   voiceSignatureId: number | null;
+  /** From the voice signature, or the participant an imported speaker name matched. */
   relationshipId: number | null;
+  speakerName: string | null;
+};
+/** A segment as written by the speech stage, an imported transcript or a live call. */
+export type NewSegment = {
+  start: number;
+  end: number;
+  text: string;
+  voiceSignatureId: number | null;
+  speakerName?: string | null;
+  relationshipId?: number | null;
 };
 export type IdentifiedParticipant = typeof identifiedParticipants.$inferSelect;
 export type InteractionDetail = InteractionListItem & {
@@ -48,6 +59,8 @@ export type InteractionFilter = {
   occurredBefore?: Date | undefined;
   searchTerms: string[];
 };
+
+const SEGMENT_BATCH = 2000;
 
 export const INTERACTION_ORDERING = ['occurred_at', 'created_at'] as const;
 export type InteractionOrdering = { field: (typeof INTERACTION_ORDERING)[number]; desc: boolean }[];
@@ -154,7 +167,10 @@ export class InteractionsRepository {
           end: interactionSegments.endSeconds,
           text: interactionSegments.text,
           voiceSignatureId: interactionSegments.voiceSignatureId,
-          relationshipId: voiceSignatures.relationshipId,
+          relationshipId: sql<
+            number | null
+          >`coalesce(${voiceSignatures.relationshipId}, ${interactionSegments.relationshipId})`,
+          speakerName: interactionSegments.speakerName,
         })
         .from(interactionSegments)
         .leftJoin(voiceSignatures, eq(voiceSignatures.id, interactionSegments.voiceSignatureId))
@@ -259,6 +275,7 @@ export class InteractionsRepository {
           processingError: '',
           processingProgress: null,
           processingUpdatedAt: new Date(),
+          notesRunId: null,
           updatedAt: new Date(),
         })
         .where(eq(interactions.id, id));
@@ -275,6 +292,7 @@ export class InteractionsRepository {
         processingError: '',
         processingProgress: null,
         processingUpdatedAt: new Date(),
+        notesRunId: sql`case when ${interactions.mediaPath} is null then ${interactions.notesRunId} end`,
       })
       .where(and(eq(interactions.userId, userId), eq(interactions.id, id)))
       .returning({ key: interactions.mediaPath });
@@ -397,7 +415,7 @@ export class InteractionsRepository {
     id: number,
     transcript: {
       transcription: string;
-      segments: { start: number; end: number; text: string; voiceSignatureId: number | null }[];
+      segments: NewSegment[];
     },
   ): Promise<void> {
     await this.db.transaction(async (tx) => {
@@ -408,17 +426,103 @@ export class InteractionsRepository {
         .returning({ id: interactions.id });
       if (updated.length === 0) return;
       await tx.delete(interactionSegments).where(eq(interactionSegments.interactionId, id));
-      if (transcript.segments.length === 0) return;
-      await tx.insert(interactionSegments).values(
-        transcript.segments.map((segment) => ({
-          interactionId: id,
-          startSeconds: segment.start,
-          endSeconds: segment.end,
-          text: segment.text,
-          voiceSignatureId: segment.voiceSignatureId,
-        })),
-      );
+      // In batches: one statement takes at most 65,535 parameters, and a long import has many lines.
+      for (let i = 0; i < transcript.segments.length; i += SEGMENT_BATCH) {
+        await tx.insert(interactionSegments).values(
+          transcript.segments.slice(i, i + SEGMENT_BATCH).map((segment) => ({
+            interactionId: id,
+            startSeconds: segment.start,
+            endSeconds: segment.end,
+            text: segment.text,
+            voiceSignatureId: segment.voiceSignatureId,
+            speakerName: segment.speakerName ?? null,
+            relationshipId: segment.relationshipId ?? null,
+          })),
+        );
+      }
     });
+  }
+
+  // ---- notes-only runs (an imported transcript): keyed on a run id, since there may be no media ----
+
+  /**
+   * Queues a notes-only run: PENDING under a new run id, which supersedes any earlier one. Refused
+   * (false) while the media pipeline has the interaction, so two runs never write it at once;
+   * undefined when the interaction is not the user's.
+   */
+  async queueNotesRun(userId: number, id: number, runId: string): Promise<boolean | undefined> {
+    return this.db.transaction(async (tx) => {
+      const [current] = await tx
+        .select({ status: interactions.processingStatus, runId: interactions.notesRunId })
+        .from(interactions)
+        .where(and(eq(interactions.userId, userId), eq(interactions.id, id)))
+        .for('update');
+      if (!current) return undefined;
+      const busy = current.status === 'PENDING' || current.status === 'PROCESSING';
+      if (busy && current.runId === null) return false;
+      await tx
+        .update(interactions)
+        .set({
+          processingStatus: 'PENDING',
+          processingError: '',
+          processingProgress: null,
+          processingUpdatedAt: new Date(),
+          notesRunId: runId,
+          updatedAt: new Date(),
+        })
+        .where(eq(interactions.id, id));
+      return true;
+    });
+  }
+
+  private notesRun(userId: number, id: number, runId: string): SQL {
+    return and(eq(interactions.userId, userId), eq(interactions.id, id), eq(interactions.notesRunId, runId))!;
+  }
+
+  /** PROCESSING, when this run is still the current one. */
+  async startNotesRun(userId: number, id: number, runId: string): Promise<boolean> {
+    const rows = await this.db
+      .update(interactions)
+      .set({
+        processingStatus: 'PROCESSING',
+        processingError: '',
+        processingProgress: { stage: 'queued', percent: 0 },
+        processingUpdatedAt: new Date(),
+      })
+      .where(this.notesRun(userId, id, runId))
+      .returning({ id: interactions.id });
+    return rows.length > 0;
+  }
+
+  async setNotesRunProgress(
+    userId: number,
+    id: number,
+    runId: string,
+    progress: ProcessingProgress,
+  ): Promise<void> {
+    await this.db
+      .update(interactions)
+      .set({ processingProgress: progress, processingUpdatedAt: new Date() })
+      .where(this.notesRun(userId, id, runId));
+  }
+
+  /** The verdict of a notes-only run; the run id is cleared so the media pipeline may run again. */
+  async finishNotesRun(
+    userId: number,
+    id: number,
+    runId: string,
+    outcome: { status: 'COMPLETED' } | { status: 'FAILED'; error: string },
+  ): Promise<void> {
+    await this.db
+      .update(interactions)
+      .set({
+        processingStatus: outcome.status,
+        processingError: outcome.status === 'FAILED' ? outcome.error : '',
+        processingUpdatedAt: new Date(),
+        notesRunId: null,
+        updatedAt: new Date(),
+      })
+      .where(this.notesRun(userId, id, runId));
   }
 
   async saveSummary(userId: number, id: number, summary: string): Promise<void> {

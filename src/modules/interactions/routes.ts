@@ -49,9 +49,13 @@ export function toDetailOut(row: InteractionDetail): InteractionDetailOut {
       end: s.end,
       text: s.text,
       speaker:
-        s.voiceSignatureId === null
+        s.voiceSignatureId === null && s.speakerName === null
           ? null
-          : { voice_signature_id: s.voiceSignatureId, relationship_id: s.relationshipId },
+          : {
+              voice_signature_id: s.voiceSignatureId,
+              relationship_id: s.relationshipId,
+              name: s.speakerName,
+            },
     })),
     identified_participants: row.identifiedParticipants.map((p) => ({
       relationship_id: p.relationshipId,

@@ -74,8 +74,13 @@ export const segmentOut = z.object({
   start: z.number(),
   end: z.number(),
   text: z.string(),
+  /** Voice-identified (voice_signature_id) or named by an imported transcript (name). */
   speaker: z
-    .object({ voice_signature_id: z.number().int(), relationship_id: z.number().int().nullable() })
+    .object({
+      voice_signature_id: z.number().int().nullable(),
+      relationship_id: z.number().int().nullable(),
+      name: z.string().nullable(),
+    })
     .nullable(),
 });
 

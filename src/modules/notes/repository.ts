@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, getTableColumns, ne, type SQL, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, getTableColumns, inArray, ne, type SQL, sql } from 'drizzle-orm';
 import type { Database } from '../../infra/db/database.js';
 import { notes } from '../../infra/db/schema.js';
 import { totalCount } from '../../infra/db/sql.js';
@@ -74,6 +74,41 @@ export class NotesRepository {
     const [row] = await this.db
       .update(notes)
       .set({ ...values, updatedAt: new Date() })
+      .where(and(eq(notes.userId, userId), eq(notes.id, id)))
+      .returning();
+    return row;
+  }
+
+  // ---- what note extraction needs ----
+
+  /** The ACTIVE notes of these people, to find what a new note would repeat. */
+  async activeOf(userId: number, relationshipIds: number[]): Promise<NoteRow[]> {
+    if (relationshipIds.length === 0) return [];
+    return this.db
+      .select()
+      .from(notes)
+      .where(
+        and(
+          eq(notes.userId, userId),
+          inArray(notes.relationshipId, relationshipIds),
+          eq(notes.status, 'ACTIVE'),
+        ),
+      )
+      .orderBy(asc(notes.id));
+  }
+
+  /** A re-run replaces the AI notes an interaction produced; manual notes stay. */
+  async deleteAiNotesOf(userId: number, interactionId: number): Promise<void> {
+    await this.db
+      .delete(notes)
+      .where(and(eq(notes.userId, userId), eq(notes.interactionId, interactionId), eq(notes.source, 'AI')));
+  }
+
+  /** A note said again: it keeps the higher importance and counts as updated now. */
+  async reinforce(userId: number, id: number, importance: number): Promise<NoteRow | undefined> {
+    const [row] = await this.db
+      .update(notes)
+      .set({ importance: sql`greatest(${notes.importance}, ${importance})`, updatedAt: new Date() })
       .where(and(eq(notes.userId, userId), eq(notes.id, id)))
       .returning();
     return row;

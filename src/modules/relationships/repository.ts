@@ -144,6 +144,16 @@ export class RelationshipsRepository {
   }
 
   /** Which of these ids are the user's relationships. */
+  /** Names of the user's people among `ids` (others' and missing ids are left out). */
+  async namesOf(userId: number, ids: number[]): Promise<Map<number, string>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.db
+      .select({ id: relationships.id, name: relationships.name })
+      .from(relationships)
+      .where(and(eq(relationships.userId, userId), inArray(relationships.id, ids)));
+    return new Map(rows.map((r) => [r.id, r.name]));
+  }
+
   async ownedIds(userId: number, ids: number[]): Promise<Set<number>> {
     if (ids.length === 0) return new Set();
     const rows = await this.db
