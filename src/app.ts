@@ -21,7 +21,7 @@ import { installDrfMessages } from './infra/http/zod-messages.js';
 import { loggerOptions } from './infra/logging/logger.js';
 import type { JobQueue } from './infra/queue/index.js';
 import type { Storage } from './infra/storage/index.js';
-import type { LiveEngines } from './live/engines.js';
+import { createLiveEngines } from './live/live-engines.js';
 import { liveRoutes } from './live/routes.js';
 import { AccountRepository } from './modules/account/repository.js';
 import { accountRoutes } from './modules/account/routes.js';
@@ -43,6 +43,7 @@ import { InteractionsRepository } from './modules/interactions/repository.js';
 import { interactionsRoutes } from './modules/interactions/routes.js';
 import { InteractionsService } from './modules/interactions/service.js';
 import { mediaLinkRoutes } from './modules/media-links/routes.js';
+import type { NotesExtractionService } from './modules/notes/extraction.js';
 import { NotesRepository } from './modules/notes/repository.js';
 import { notesRoutes } from './modules/notes/routes.js';
 import { NotesService } from './modules/notes/service.js';
@@ -73,8 +74,8 @@ export type AppDeps = {
   storage: Storage;
   queue: JobQueue;
   events: EventBus;
-  /** The AI engines live calls use; none configured means calls run without recognition. */
-  liveEngines?: LiveEngines;
+  /** Notes and summaries (live calls end with them); absent, live calls store the transcript only. */
+  notesExtraction?: NotesExtractionService;
 };
 
 /** Accounts only: what the CLI needs (`createuser`) without starting storage or a queue. */
@@ -212,7 +213,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     config: config.live,
     services,
     interactions: new InteractionsRepository(database.db),
-    engines: deps.liveEngines ?? {},
+    engines: createLiveEngines({ notesExtraction: deps.notesExtraction }),
   });
   await app.register(mediaLinkRoutes, {
     prefix: '/api/interactions/',

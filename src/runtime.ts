@@ -7,7 +7,8 @@ import { createStorage, type Storage } from './infra/storage/index.js';
 import { createMaintenance } from './jobs/maintenance.js';
 import { MaintenanceRepository } from './jobs/maintenance-repository.js';
 import { InteractionsRepository } from './modules/interactions/repository.js';
-import { createNotesExtraction } from './modules/notes/extraction.js';
+import { createNotesExtraction, type NotesExtractionService } from './modules/notes/extraction.js';
+import { createNotesEngine } from './pipeline/engines/notes/index.js';
 import {
   createMediaProcessor,
   createMediaStages,
@@ -22,6 +23,8 @@ export type Runtime = {
   storage: Storage;
   queue: JobQueue;
   events: EventBus;
+  /** Notes and summaries from a stored transcript: the pipeline's notes stage, transcript imports, live calls. */
+  notesExtraction: NotesExtractionService;
   /** Consume pipeline and maintenance jobs in this process (the embedded server, or `rapport worker`). */
   startWorkers(): Promise<void>;
   /** Register the periodic jobs (idempotent): the embedded server, or `rapport scheduler`. */
@@ -84,13 +87,24 @@ export async function createRuntime(
     });
   });
 
+  // One engine per process (the local one runs in worker threads, started with the first call).
+  const notesEngine = createNotesEngine(config, logger);
+  const notesExtraction = createNotesExtraction({
+    config,
+    database,
+    events,
+    log: logger,
+    engine: notesEngine,
+  });
+
   return {
     storage,
     queue,
     events,
+    notesExtraction,
     async startWorkers() {
       await removeAbandonedWorkDirs(logger);
-      const stages = createMediaStages({ config, database, storage, events, log: logger });
+      const stages = createMediaStages({ config, database, storage, events, log: logger, notesExtraction });
       const processMedia = createMediaProcessor({
         config,
         storage,
@@ -103,7 +117,7 @@ export async function createRuntime(
       const extractNotes = createNotesProcessor({
         config,
         interactions,
-        extraction: createNotesExtraction({ config, database, events, log: logger }),
+        extraction: notesExtraction,
         events,
         log: logger,
       });
@@ -126,7 +140,7 @@ export async function createRuntime(
       try {
         await queue.close(config.shutdownTimeoutMs);
       } finally {
-        await events.close();
+        await Promise.all([events.close(), notesEngine.close?.()]);
       }
     },
   };

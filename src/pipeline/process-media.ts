@@ -11,7 +11,7 @@ import { extractFrames, isMediaError } from '../infra/media/index.js';
 import type { Job } from '../infra/queue/index.js';
 import type { Storage } from '../infra/storage/index.js';
 import type { InteractionsRepository } from '../modules/interactions/repository.js';
-import { createNotesExtraction } from '../modules/notes/extraction.js';
+import { createNotesExtraction, type NotesExtractionService } from '../modules/notes/extraction.js';
 import { NotesEngineError } from './engines/notes/index.js';
 import { runPipeline, type Stage, type StageContext } from './pipeline.js';
 import { audioStage } from './stages/audio.js';
@@ -28,6 +28,8 @@ export type StageDeps = {
   storage: Storage;
   events: EventBus;
   log: Logger;
+  /** The process's notes service (one engine per process); built here when absent. */
+  notesExtraction?: NotesExtractionService;
 };
 
 /**
@@ -35,7 +37,7 @@ export type StageDeps = {
  * repositories or engines are built here from the process's adapters.
  */
 export function createMediaStages(deps: StageDeps): Stage[] {
-  return [...EXTRACTION_STAGES, createNotesStage(createNotesExtraction(deps))];
+  return [...EXTRACTION_STAGES, createNotesStage(deps.notesExtraction ?? createNotesExtraction(deps))];
 }
 
 export const processMediaJob = z.object({
