@@ -37,11 +37,14 @@ import { RelationshipsService } from './modules/relationships/service.js';
 import { SignaturesRepository } from './modules/signatures/repository.js';
 import { signaturesRoutes } from './modules/signatures/routes.js';
 import { SignaturesService } from './modules/signatures/service.js';
+import { VoiceEnrolmentService } from './modules/signatures/voice-enrolment.js';
+import { voiceEnrolmentRoutes } from './modules/signatures/voice-enrolment-routes.js';
 import { registerAuthHook } from './modules/users/auth-hook.js';
 import { LoginThrottle } from './modules/users/login-throttle.js';
 import { UsersRepository } from './modules/users/repository.js';
 import { usersRoutes } from './modules/users/routes.js';
 import { UsersService } from './modules/users/service.js';
+import type { SpeechWorkers } from './pipeline/speech/pool.js';
 
 export const VERSION: string = JSON.parse(
   readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
@@ -54,6 +57,7 @@ export type AppDeps = {
   storage: Storage;
   queue: JobQueue;
   events: EventBus;
+  speech: SpeechWorkers;
 };
 
 /** Accounts only: what the CLI needs (`createuser`) without starting storage or a queue. */
@@ -62,7 +66,7 @@ export function createUsersService({ config, database }: Pick<AppDeps, 'config' 
 }
 
 /** Everything the HTTP layer needs: repositories wired into services. */
-export function createServices({ config, database, storage, queue }: AppDeps) {
+export function createServices({ config, database, storage, queue, speech }: AppDeps) {
   const db = database.db;
   const relationshipsRepo = new RelationshipsRepository(db);
   const interactionsRepo = new InteractionsRepository(db);
@@ -73,7 +77,13 @@ export function createServices({ config, database, storage, queue }: AppDeps) {
     relationships: new RelationshipsService(relationshipsRepo),
     interactions: new InteractionsService(interactionsRepo, relationshipsRepo, media),
     notes: new NotesService(new NotesRepository(db), relationshipsRepo, interactionsRepo),
-    signatures: new SignaturesService(new SignaturesRepository(db), relationshipsRepo),
+    signatures: new SignaturesService(new SignaturesRepository(db), relationshipsRepo, interactionsRepo),
+    voiceEnrolment: new VoiceEnrolmentService(
+      config,
+      speech,
+      new SignaturesRepository(db),
+      relationshipsRepo,
+    ),
     digest: new DigestService(new DigestRepository(db), config.digest),
   };
 }
@@ -129,12 +139,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   registerAuthHook(app, services.users);
 
-  await app.register(healthRoutes, { prefix: '/api/health/', database, queue, version: VERSION });
+  await app.register(healthRoutes, { prefix: '/api/health/', database, queue, version: VERSION, config });
   await app.register(usersRoutes, { prefix: '/api/auth/users/', users: services.users });
   await app.register(relationshipsRoutes, {
     prefix: '/api/relationships/',
     relationships: services.relationships,
     notes: services.notes,
+  });
+  await app.register(voiceEnrolmentRoutes, {
+    prefix: '/api/relationships/',
+    enrolment: services.voiceEnrolment,
   });
   await app.register(interactionsRoutes, {
     prefix: '/api/interactions/',

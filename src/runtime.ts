@@ -13,12 +13,15 @@ import {
   processMediaJob,
   userChannel,
 } from './pipeline/process-media.js';
+import { SpeechWorkers } from './pipeline/speech/pool.js';
 
 /** The adapters behind the services: storage, job queue and event bus, chosen by configuration. */
 export type Runtime = {
   storage: Storage;
   queue: JobQueue;
   events: EventBus;
+  /** Speech inference threads (voice enrolment, the speech stage, live calls). */
+  speech: SpeechWorkers;
   /** Consume pipeline and maintenance jobs in this process (the embedded server, or `rapport worker`). */
   startWorkers(): Promise<void>;
   /** Register the periodic jobs (idempotent): the embedded server, or `rapport scheduler`. */
@@ -50,6 +53,7 @@ export async function createRuntime(
     throw error;
   }
   const interactions = new InteractionsRepository(database.db);
+  const speech = new SpeechWorkers(config);
 
   // A job that ran out of attempts without recording a verdict (its workers kept dying): FAILED.
   queue.onFailed(async (failure) => {
@@ -71,8 +75,9 @@ export async function createRuntime(
     storage,
     queue,
     events,
+    speech,
     async startWorkers() {
-      const stages = createMediaStages({ config, database, storage, events, log: logger });
+      const stages = createMediaStages({ config, database, storage, events, log: logger, speech });
       const processMedia = createMediaProcessor({
         config,
         storage,
@@ -100,7 +105,7 @@ export async function createRuntime(
       try {
         await queue.close(config.shutdownTimeoutMs);
       } finally {
-        await events.close();
+        await Promise.all([events.close(), speech.close()]);
       }
     },
   };

@@ -10,10 +10,13 @@ import type { EventBus } from '../infra/events/index.js';
 import { extractFrames, isMediaError } from '../infra/media/index.js';
 import type { Job } from '../infra/queue/index.js';
 import type { Storage } from '../infra/storage/index.js';
-import type { InteractionsRepository } from '../modules/interactions/repository.js';
+import { InteractionsRepository } from '../modules/interactions/repository.js';
+import { SignaturesRepository } from '../modules/signatures/repository.js';
 import { runPipeline, type Stage, type StageContext } from './pipeline.js';
+import type { SpeechWorkers } from './speech/pool.js';
 import { audioStage } from './stages/audio.js';
 import { probeStage } from './stages/probe.js';
+import { createSpeechStage } from './stages/speech.js';
 
 /** The stages that only read the media (no database, no models): the pipeline bench times these. */
 export const EXTRACTION_STAGES: Stage[] = [probeStage, audioStage];
@@ -25,14 +28,17 @@ export type StageDeps = {
   storage: Storage;
   events: EventBus;
   log: Logger;
+  speech: SpeechWorkers;
 };
 
 /**
  * The stages of a recorded call, in order: probe → audio → faces → speech → notes. Stages that need
  * repositories or engines are built here from the process's adapters.
  */
-export function createMediaStages(_deps: StageDeps): Stage[] {
-  return [...EXTRACTION_STAGES];
+export function createMediaStages(deps: StageDeps): Stage[] {
+  const interactions = new InteractionsRepository(deps.database.db);
+  const signatures = new SignaturesRepository(deps.database.db);
+  return [...EXTRACTION_STAGES, createSpeechStage({ workers: deps.speech, interactions, signatures })];
 }
 
 export const processMediaJob = z.object({
@@ -130,6 +136,7 @@ export function createMediaProcessor(deps: MediaProcessorDeps) {
           saveMediaDuration: (seconds) =>
             interactions.saveMediaDuration(data.userId, data.interactionId, data.mediaKey, seconds),
         },
+        notices: [],
         frames: () =>
           extractFrames(mediaFile, { ...config.frames, ffmpeg: config.ffmpeg, signal: job.signal }),
       };
@@ -137,6 +144,7 @@ export function createMediaProcessor(deps: MediaProcessorDeps) {
       await interactions.setProgress(data.userId, data.interactionId, data.mediaKey, progress);
       await interactions.finishProcessing(data.userId, data.interactionId, data.mediaKey, {
         status: 'COMPLETED',
+        notice: ctx.notices?.join(' ') ?? '',
       });
       await publish(data, { status: 'COMPLETED', progress });
       log.info('media processed');

@@ -1,7 +1,12 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import type { AppConfig } from '../../infra/config/config.js';
 import type { DatabaseHandle } from '../../infra/db/database.js';
 import type { JobQueue } from '../../infra/queue/index.js';
+import { speechEngineStatus } from '../../pipeline/speech/engines.js';
+
+/** One AI engine: which one runs, whether it can, and why (not). */
+const engineOut = z.object({ name: z.string(), available: z.boolean(), reason: z.string() });
 
 const healthOut = z.object({
   status: z.enum(['ok', 'error']),
@@ -11,13 +16,17 @@ const healthOut = z.object({
   queue_depth: z.object({ waiting: z.number(), active: z.number(), failed: z.number() }).nullable(),
   version: z.string(),
   uptime_seconds: z.number(),
+  engines: z.object({ asr: engineOut, vad: engineOut, voice: engineOut }),
 });
 
 export const healthRoutes: FastifyPluginAsyncZod<{
   database: DatabaseHandle;
   queue: JobQueue;
   version: string;
-}> = async (app, { database, queue, version }) => {
+  config: AppConfig;
+}> = async (app, { database, queue, version, config }) => {
+  // Engine availability depends on files and libraries present at start; checked once.
+  const engines = speechEngineStatus(config);
   app.get(
     '/',
     {
@@ -51,6 +60,7 @@ export const healthRoutes: FastifyPluginAsyncZod<{
         queue_depth: queueDepth,
         version,
         uptime_seconds: Math.round(process.uptime()),
+        engines,
       });
     },
   );
