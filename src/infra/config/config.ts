@@ -115,8 +115,12 @@ const envSchema = z.object({
   VAD_MODEL_PATH: z.string().min(1).optional(),
   /** Voice embedding engine; `auto`: sherpa when its speaker model exists, else the training-free mfcc one. */
   VOICE_ENGINE: z.enum(['auto', 'sherpa', 'mfcc']).default('auto'),
-  /** sherpa-onnx speaker-embedding model (default MODELS_DIR/3dspeaker_speech_eres2net_base_sv_zh-cn_3dspeaker_16k.onnx). */
+  /** sherpa-onnx speaker-embedding model (default MODELS_DIR/nemo_en_titanet_small.onnx, 192-dim). */
   SPEAKER_MODEL_PATH: z.string().min(1).optional(),
+  /** pyannote segmentation model: with a speaker model, sherpa-onnx's offline diarization decides who spoke when. */
+  SPEAKER_SEGMENTATION_MODEL_PATH: z.string().min(1).optional(),
+  /** `rapport models download` fetches `<mirror>/<file>` instead of the catalogue's URL (an offline mirror). */
+  MODELS_MIRROR_URL: z.url({ protocol: /^https?$/ }).optional(),
   /** Cosine similarity above which a voice matches a signature; default: the engine's measured threshold. */
   VOICE_MATCH_THRESHOLD: z.coerce.number().min(-1).max(1).optional(),
   /** Worker threads running speech inference off the event loop. */
@@ -171,6 +175,8 @@ export type SpeechConfig = {
   vadModelPath: string | undefined;
   voiceEngine: 'auto' | 'sherpa' | 'mfcc';
   speakerModelPath: string;
+  segmentationModelPath: string;
+  modelsMirrorUrl: string | undefined;
   voiceMatchThreshold: number | undefined;
   threads: number;
 };
@@ -258,9 +264,12 @@ function speechConfig(e: z.infer<typeof envSchema>, modelsDir: string): SpeechCo
     vadModelPath: e.VAD_MODEL_PATH === undefined ? undefined : path.resolve(e.VAD_MODEL_PATH),
     voiceEngine: e.VOICE_ENGINE,
     speakerModelPath: path.resolve(
-      e.SPEAKER_MODEL_PATH ??
-        path.join(modelsDir, '3dspeaker_speech_eres2net_base_sv_zh-cn_3dspeaker_16k.onnx'),
+      e.SPEAKER_MODEL_PATH ?? path.join(modelsDir, 'nemo_en_titanet_small.onnx'),
     ),
+    segmentationModelPath: path.resolve(
+      e.SPEAKER_SEGMENTATION_MODEL_PATH ?? path.join(modelsDir, 'sherpa-onnx-pyannote-segmentation-3-0.onnx'),
+    ),
+    modelsMirrorUrl: e.MODELS_MIRROR_URL,
     voiceMatchThreshold: e.VOICE_MATCH_THRESHOLD,
     threads: e.SPEECH_THREADS,
   };

@@ -5,7 +5,10 @@ import fs from 'node:fs/promises';
  * 32-bit float WAVs. Returns the sample rate and the first channel.
  */
 export async function readWav(file: string): Promise<{ sampleRate: number; samples: Float32Array }> {
-  const buf = await fs.readFile(file);
+  return readWavBuffer(await fs.readFile(file), file);
+}
+
+export function readWavBuffer(buf: Buffer, file = 'audio'): { sampleRate: number; samples: Float32Array } {
   if (buf.length < 12 || buf.toString('ascii', 0, 4) !== 'RIFF' || buf.toString('ascii', 8, 12) !== 'WAVE')
     throw new Error(`${file} is not a WAV file`);
   let offset = 12;

@@ -10,7 +10,7 @@ export function sherpaVoiceStatus(modelPath: string): EngineStatus {
     return {
       name: 'sherpa',
       available: false,
-      reason: `No speaker-embedding model at ${modelPath} (rapport models download speaker-3dspeaker-eres2net, or set SPEAKER_MODEL_PATH).`,
+      reason: `No speaker-embedding model at ${modelPath} (rapport models download speaker-titanet-small, or set SPEAKER_MODEL_PATH).`,
     };
   return { name: 'sherpa', available: true, reason: `sherpa-onnx speaker embedding, model ${modelPath}` };
 }
