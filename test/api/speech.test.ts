@@ -74,6 +74,7 @@ describe('health', () => {
       asr: { name: 'pocketsphinx', available: true },
       vad: { name: 'silero', available: true },
       voice: { name: 'mfcc', available: true },
+      diarization: { name: 'clustering', available: true },
     });
   });
 });

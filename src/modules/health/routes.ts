@@ -16,7 +16,7 @@ const healthOut = z.object({
   queue_depth: z.object({ waiting: z.number(), active: z.number(), failed: z.number() }).nullable(),
   version: z.string(),
   uptime_seconds: z.number(),
-  engines: z.object({ asr: engineOut, vad: engineOut, voice: engineOut }),
+  engines: z.object({ asr: engineOut, vad: engineOut, voice: engineOut, diarization: engineOut }),
 });
 
 export const healthRoutes: FastifyPluginAsyncZod<{

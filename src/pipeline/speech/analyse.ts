@@ -1,4 +1,5 @@
 import type { AsrSegment, SpeechRecognizer } from '../engines/asr/asr.js';
+import type { SpeakerDiarizer } from '../engines/diarization/diarization.js';
 import type { SpeechRegion, VoiceActivityDetector } from '../engines/vad/vad.js';
 import type { VoiceEmbedder } from '../engines/voice/voice.js';
 import { diarize, type SpeakerTurn, slice } from './diarize.js';
@@ -24,6 +25,7 @@ export type SpeechAnalysis = {
   segments: AnalysedSegment[];
   asrEngine: string | null;
   voiceEngine: string;
+  diarizationEngine: string;
   /** The voice engine's cosine similarity for "same speaker". */
   voiceMatchThreshold: number;
 };
@@ -32,6 +34,8 @@ export type SpeechEngines = {
   vad: VoiceActivityDetector | undefined;
   asr: SpeechRecognizer | undefined;
   voice: VoiceEmbedder;
+  /** A diarization engine; without one, VAD windows' voice embeddings are clustered. */
+  diarizer?: SpeakerDiarizer | undefined;
   /** Similarity above which two windows of one recording are one speaker. */
   clusterThreshold: number;
 };
@@ -50,7 +54,9 @@ export async function analyseSpeech(
   const durationSeconds = samples.length / SAMPLE_RATE;
   const regions = engines.vad ? engines.vad.detect(samples) : [{ start: 0, end: durationSeconds }];
   onProgress(0.1);
-  const { turns } = diarize(samples, regions, engines.voice, engines.clusterThreshold);
+  const turns = engines.diarizer
+    ? engines.diarizer.diarize(samples)
+    : diarize(samples, regions, engines.voice, engines.clusterThreshold).turns;
   const speakers = speakerEmbeddings(samples, turns, engines.voice);
   onProgress(0.3);
   let recognised: AsrSegment[] = [];
@@ -77,6 +83,7 @@ export async function analyseSpeech(
     segments: attribute(recognised, turns),
     asrEngine: asr?.name ?? null,
     voiceEngine: engines.voice.name,
+    diarizationEngine: engines.diarizer?.name ?? 'clustering',
     voiceMatchThreshold: engines.voice.matchThreshold,
   };
 }

@@ -1,3 +1,4 @@
+import type { SpeakerTurn } from '../engines/diarization/diarization.js';
 import type { SpeechRegion } from '../engines/vad/vad.js';
 import type { VoiceEmbedder } from '../engines/voice/voice.js';
 
@@ -8,7 +9,7 @@ const HOP_SECONDS = 1.5;
 /** Average-linkage clustering is O(n³): longer recordings cluster a sample and assign the rest. */
 const MAX_CLUSTERED_WINDOWS = 400;
 
-export type SpeakerTurn = { start: number; end: number; speaker: number };
+export type { SpeakerTurn };
 
 export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let dot = 0;

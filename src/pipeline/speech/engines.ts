@@ -4,6 +4,8 @@ import { type OpenAiAsrSettings, OpenAiRecognizer, openAiAsrStatus } from '../en
 import { PocketsphinxRecognizer, pocketsphinxStatus } from '../engines/asr/pocketsphinx.js';
 import { SherpaRecognizer, sherpaAsrStatus } from '../engines/asr/sherpa.js';
 import { WhisperRecognizer, whisperStatus } from '../engines/asr/whisper.js';
+import type { SpeakerDiarizer } from '../engines/diarization/diarization.js';
+import { SherpaDiarizer, sherpaDiarizationStatus } from '../engines/diarization/sherpa.js';
 import { SileroVad, sileroModelPath, sileroStatus } from '../engines/vad/silero.js';
 import type { VoiceActivityDetector } from '../engines/vad/vad.js';
 import { MfccVoiceEmbedder } from '../engines/voice/mfcc.js';
@@ -70,9 +72,32 @@ export function voiceStatus(s: SpeechSettings): EngineStatus {
   };
 }
 
+/** sherpa-onnx diarization when its two models are there; else Rapport's own clustering. */
+export function diarizationStatus(s: SpeechSettings): EngineStatus {
+  const sherpa = sherpaDiarizationStatus(diarizationSettings(s));
+  if (sherpa.available) return sherpa;
+  return {
+    name: 'clustering',
+    available: true,
+    reason: `Clustering of voice embeddings over VAD windows (${sherpa.reason})`,
+  };
+}
+
+function diarizationSettings(s: SpeechSettings) {
+  return {
+    segmentationModelPath: s.segmentationModelPath,
+    speakerModelPath: s.speakerModelPath,
+    threads: s.threads,
+  };
+}
+
+export function createDiarizer(s: SpeechSettings): SpeakerDiarizer | undefined {
+  return diarizationStatus(s).name === 'sherpa' ? new SherpaDiarizer(diarizationSettings(s)) : undefined;
+}
+
 export function speechEngineStatus(config: AppConfig) {
   const s = speechSettings(config);
-  return { asr: asrStatus(s), vad: vadStatus(s), voice: voiceStatus(s) };
+  return { asr: asrStatus(s), vad: vadStatus(s), voice: voiceStatus(s), diarization: diarizationStatus(s) };
 }
 
 export function createRecognizer(s: SpeechSettings): SpeechRecognizer | undefined {

@@ -1,10 +1,17 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { AsrSegment, SpeechRecognizer } from '../engines/asr/asr.js';
+import type { SpeakerDiarizer } from '../engines/diarization/diarization.js';
 import type { VoiceActivityDetector } from '../engines/vad/vad.js';
 import type { VoiceEmbedder } from '../engines/voice/voice.js';
 import { analyseSpeech, concat, type SpeechAnalysis } from './analyse.js';
 import { slice } from './diarize.js';
-import { createRecognizer, createVad, createVoiceEmbedder, type SpeechSettings } from './engines.js';
+import {
+  createDiarizer,
+  createRecognizer,
+  createVad,
+  createVoiceEmbedder,
+  type SpeechSettings,
+} from './engines.js';
 import { readWav } from './wav.js';
 
 /**
@@ -27,6 +34,7 @@ type Engines = {
   vad: VoiceActivityDetector | undefined;
   asr: SpeechRecognizer | undefined;
   voice: VoiceEmbedder;
+  diarizer: SpeakerDiarizer | undefined;
 };
 const cache = new Map<string, Engines>();
 
@@ -38,6 +46,7 @@ function engines(settings: SpeechSettings): Engines {
       vad: createVad(settings),
       asr: createRecognizer(settings),
       voice: createVoiceEmbedder(settings),
+      diarizer: createDiarizer(settings),
     };
     cache.set(key, loaded);
   }
@@ -47,7 +56,7 @@ function engines(settings: SpeechSettings): Engines {
 export default async function runSpeechTask(
   task: SpeechTask,
 ): Promise<SpeechAnalysis | AsrSegment[] | EmbedResult> {
-  const { vad, asr, voice } = engines(task.settings);
+  const { vad, asr, voice, diarizer } = engines(task.settings);
   switch (task.op) {
     case 'analyse': {
       const { sampleRate, samples } = await readWav(task.wavFile);
@@ -55,7 +64,7 @@ export default async function runSpeechTask(
       try {
         return await analyseSpeech(
           samples,
-          { vad, asr, voice, clusterThreshold: voice.clusterThreshold },
+          { vad, asr, voice, diarizer, clusterThreshold: voice.clusterThreshold },
           (f) => task.progress?.postMessage(f),
         );
       } finally {

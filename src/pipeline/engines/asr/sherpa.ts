@@ -29,7 +29,7 @@ export function sherpaAsrStatus(settings: Pick<SherpaAsrSettings, 'modelDir'>): 
     return {
       name: 'sherpa',
       available: false,
-      reason: `No sherpa-onnx Whisper model (encoder, decoder, tokens) in ${settings.modelDir} (rapport models download sherpa-whisper-base.en, or set SHERPA_ASR_MODEL_DIR).`,
+      reason: `No sherpa-onnx Whisper model (encoder, decoder, tokens) in ${settings.modelDir} (unpack sherpa-onnx-whisper-base.en from sherpa-onnx's asr-models release there, or set SHERPA_ASR_MODEL_DIR).`,
     };
   return { name: 'sherpa', available: true, reason: `sherpa-onnx Whisper, model ${settings.modelDir}` };
 }
