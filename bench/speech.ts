@@ -25,7 +25,14 @@ import { FIXTURES, JFK, TWO_SPEAKERS } from '../test/helpers/fixtures.js';
 import { fixtureSamples, JFK_TRANSCRIPT, wordErrorRate } from '../test/helpers/speech.js';
 
 const ENGINES = ['pocketsphinx', 'whisper', 'sherpa', 'openai'] as const;
-type AsrRow = { engine: string; wer?: number; rtfWall?: number; rtfCpu?: number; rssMb?: number; note: string };
+type AsrRow = {
+  engine: string;
+  wer?: number;
+  rtfWall?: number;
+  rtfCpu?: number;
+  rssMb?: number;
+  note: string;
+};
 
 /** Child: one engine on jfk.flac, everything measured inside this process. */
 async function asrChild(engine: (typeof ENGINES)[number]): Promise<AsrRow> {
@@ -64,8 +71,13 @@ function runChild(engine: string): Promise<AsrRow> {
   });
 }
 
-function framePR(reference: { start: number; end: number }[], hypothesis: { start: number; end: number }[], seconds: number) {
-  const inAny = (spans: { start: number; end: number }[], t: number) => spans.some((s) => s.start <= t && t < s.end);
+function framePR(
+  reference: { start: number; end: number }[],
+  hypothesis: { start: number; end: number }[],
+  seconds: number,
+) {
+  const inAny = (spans: { start: number; end: number }[], t: number) =>
+    spans.some((s) => s.start <= t && t < s.end);
   let tp = 0;
   let fp = 0;
   let fn = 0;
@@ -119,7 +131,9 @@ async function main() {
     `precision ${fixed(r.tp / (r.tp + r.fp))}, recall ${fixed(r.tp / (r.tp + r.fn))}`;
   console.log('\nVoice activity (silero via sherpa-onnx, 10 ms frames vs RTTM)');
   console.log(`two_speakers.wav     ${pr(vadTwo)}`);
-  console.log(`AMI (${files.length} files)       ${pr(vadAmi)}; RTF ${(vadMs / 1000 / amiSeconds).toFixed(4)}`);
+  console.log(
+    `AMI (${files.length} files)       ${pr(vadAmi)}; RTF ${(vadMs / 1000 / amiSeconds).toFixed(4)}`,
+  );
 
   // 3. Voice identification across AMI files.
   const voice = new MfccVoiceEmbedder();
@@ -127,7 +141,8 @@ async function main() {
   for (const f of files) {
     for (const speaker of new Set(f.turns.map((t) => t.speaker))) {
       const speech = samplesOf(f.samples, soloSpans(f.turns, speaker));
-      if (speech.length / 16_000 >= 3) enrolled.push({ file: f.name, speaker, embedding: voice.embed(speech) });
+      if (speech.length / 16_000 >= 3)
+        enrolled.push({ file: f.name, speaker, embedding: voice.embed(speech) });
     }
   }
   let trials = 0;
@@ -136,14 +151,19 @@ async function main() {
   const different: number[] = [];
   for (const a of enrolled) {
     const others = enrolled.filter((b) => b.file !== a.file);
-    for (const b of others) (b.speaker === a.speaker ? same : different).push(cosine(a.embedding, b.embedding));
+    for (const b of others)
+      (b.speaker === a.speaker ? same : different).push(cosine(a.embedding, b.embedding));
     if (!others.some((b) => b.speaker === a.speaker)) continue;
     trials++;
-    const best = others.reduce((x, y) => (cosine(a.embedding, y.embedding) > cosine(a.embedding, x.embedding) ? y : x));
+    const best = others.reduce((x, y) =>
+      cosine(a.embedding, y.embedding) > cosine(a.embedding, x.embedding) ? y : x,
+    );
     if (best.speaker === a.speaker) correct++;
   }
   const t = voice.matchThreshold;
-  console.log(`\nVoice identification across AMI files (${voice.name}, ≥ 3 s solo speech per speaker and file)`);
+  console.log(
+    `\nVoice identification across AMI files (${voice.name}, ≥ 3 s solo speech per speaker and file)`,
+  );
   console.log(`nearest enrolled voice in another file is the right speaker: ${correct}/${trials}`);
   console.log(
     `at the match threshold ${t}: same speaker accepted ${same.filter((s) => s >= t).length}/${same.length} (${pct(same.filter((s) => s >= t).length / same.length)}), different speakers accepted ${different.filter((s) => s >= t).length}/${different.length} (${pct(different.filter((s) => s >= t).length / different.length)})`,
@@ -156,25 +176,44 @@ async function main() {
   const counts: string[] = [];
   for (const f of files) {
     const t0 = performance.now();
-    const a = await analyseSpeech(f.samples, { vad, asr: undefined, voice, clusterThreshold: voice.clusterThreshold });
+    const a = await analyseSpeech(f.samples, {
+      vad,
+      asr: undefined,
+      voice,
+      clusterThreshold: voice.clusterThreshold,
+    });
     diarMs += performance.now() - t0;
     counts.push(`${f.name}:${a.speakers.length}/${new Set(f.turns.map((x) => x.speaker)).size}`);
-    hypothesis.push(...a.turns.map((x) => ({ file: f.name, start: x.start, end: x.end, speaker: String(x.speaker) })));
+    hypothesis.push(
+      ...a.turns.map((x) => ({ file: f.name, start: x.start, end: x.end, speaker: String(x.speaker) })),
+    );
   }
   const amiDer = diarizationErrorRate(
     reference.turns.filter((r) => files.some((f) => f.name === r.file)),
     hypothesis,
     { collar: 0.25, regions: reference.regions },
   );
-  const twoAnalysis = await analyseSpeech(two, { vad, asr: undefined, voice, clusterThreshold: voice.clusterThreshold });
+  const twoAnalysis = await analyseSpeech(two, {
+    vad,
+    asr: undefined,
+    voice,
+    clusterThreshold: voice.clusterThreshold,
+  });
   const twoDer = diarizationErrorRate(
     twoRef,
-    twoAnalysis.turns.map((x) => ({ file: 'sample', start: x.start, end: x.end, speaker: String(x.speaker) })),
+    twoAnalysis.turns.map((x) => ({
+      file: 'sample',
+      start: x.start,
+      end: x.end,
+      speaker: String(x.speaker),
+    })),
   );
   const der = (r: typeof amiDer) =>
     `DER ${pct(r.der)} (missed ${pct(r.missed / r.total)}, false alarm ${pct(r.falseAlarm / r.total)}, confusion ${pct(r.confusion / r.total)})`;
   console.log('\nDiarization (silero VAD + clustering of mfcc embeddings; NIST DER, collar 0.25 s)');
-  console.log(`AMI (${files.length} files)       ${der(amiDer)}; RTF ${(diarMs / 1000 / amiSeconds).toFixed(3)}`);
+  console.log(
+    `AMI (${files.length} files)       ${der(amiDer)}; RTF ${(diarMs / 1000 / amiSeconds).toFixed(3)}`,
+  );
   console.log(`two_speakers.wav     ${der(twoDer)}; speakers found ${twoAnalysis.speakers.length}/2`);
   console.log(`speakers found/true per AMI file: ${counts.join(' ')}`);
 

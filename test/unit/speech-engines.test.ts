@@ -4,13 +4,13 @@ import { describe, expect, it } from 'vitest';
 import { PocketsphinxRecognizer, pocketsphinxStatus } from '../../src/pipeline/engines/asr/pocketsphinx.js';
 import { SherpaRecognizer, sherpaAsrStatus } from '../../src/pipeline/engines/asr/sherpa.js';
 import { WhisperRecognizer, whisperStatus } from '../../src/pipeline/engines/asr/whisper.js';
-import { bundledSileroModelPath, SileroVad, sileroStatus } from '../../src/pipeline/engines/vad/silero.js';
 import { SherpaDiarizer, sherpaDiarizationStatus } from '../../src/pipeline/engines/diarization/sherpa.js';
+import { bundledSileroModelPath, SileroVad, sileroStatus } from '../../src/pipeline/engines/vad/silero.js';
 import { MfccVoiceEmbedder } from '../../src/pipeline/engines/voice/mfcc.js';
 import { SherpaVoiceEmbedder, sherpaVoiceStatus } from '../../src/pipeline/engines/voice/sherpa.js';
+import { parseRttm } from '../../src/pipeline/speech/der.js';
 import { cosine } from '../../src/pipeline/speech/diarize.js';
 import { amiFiles, samplesOf, soloSpans } from '../helpers/ami.js';
-import { parseRttm } from '../../src/pipeline/speech/der.js';
 import { FIXTURES, JFK, TWO_SPEAKERS } from '../helpers/fixtures.js';
 import { fixtureSamples, JFK_TRANSCRIPT, wordErrorRate } from '../helpers/speech.js';
 
