@@ -136,7 +136,7 @@ describe('the speech stage', () => {
     },
   );
 
-  it('silence: completes with no transcript and says why', SLOW, async () => {
+  it('silence: completes with no transcript, no segments and no voices', SLOW, async () => {
     const user = await ctx.signUp();
     const detail = await processed(
       user,
@@ -146,7 +146,9 @@ describe('the speech stage', () => {
     expect(detail.processing_status).toBe('COMPLETED');
     expect(detail.segments).toEqual([]);
     expect(detail.transcription).toBe('');
-    expect(detail.processing_error).toContain('No speech');
+    expect(detail.processing_error).toBe('');
+    expect(detail.identified_participants).toEqual([]);
+    expect((await user.get('/api/signatures/voices/')).body.count).toBe(0);
   });
 
   it('half a second of speech, and a video without sound, complete without a transcript', SLOW, async () => {

@@ -30,7 +30,9 @@ export function createSpeechStage(deps: SpeechStageDeps): Stage {
         return;
       }
       const asr = asrStatus(workers.settings);
-      if (!asr.available) notice(ctx, `No transcript: ${asr.reason}`);
+      // Transcription turned off on purpose (ASR_ENGINE=none) is not worth a notice.
+      if (!asr.available && workers.settings.asrEngine !== 'none')
+        notice(ctx, `No transcript: ${asr.reason}`);
       const analysis = await workers.analyse(ctx.audioFile!, progress, ctx.signal);
       const speakerSignature = await matchSpeakers(ctx.userId, analysis, signatures);
       const segments = analysis.segments.map((s) => ({
@@ -42,8 +44,6 @@ export function createSpeechStage(deps: SpeechStageDeps): Stage {
       if (asr.available) {
         await interactions.saveTranscript(ctx.userId, ctx.interactionId, { transcription: '', segments });
         await interactions.rebuildTranscriptions(ctx.userId, { interactionIds: [ctx.interactionId] });
-        if (segments.length === 0 && analysis.regions.length === 0)
-          notice(ctx, 'No speech was found in the recording.');
       }
       const identified = [...speakerSignature.values()];
       await interactions.addIdentifiedParticipants(
@@ -104,6 +104,7 @@ export async function matchSpeakers(
       seenAt: now,
     });
     taken.add(created.id);
+    // Nobody known: the speaker is this new (unassigned) voice, by construction.
     matched.set(speaker.speaker, {
       id: created.id,
       relationshipId: null,
