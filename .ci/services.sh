@@ -30,7 +30,8 @@ DB_PASSWORD=rapport
 DB_NAME=rapport_test
 REDIS_PORT=6379
 PACKAGES=(postgresql-15 postgresql-server-dev-15 redis-server redis-tools
-          build-essential dpkg-dev ffmpeg ca-certificates chromium)
+          build-essential dpkg-dev ffmpeg ca-certificates chromium
+          pocketsphinx pocketsphinx-en-us)
 
 LOG_DIR=${CI_SERVICES_LOG_DIR:-/tmp/rapport-ci-services}
 mkdir -p "$LOG_DIR"

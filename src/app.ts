@@ -53,6 +53,8 @@ import { RelationshipsService } from './modules/relationships/service.js';
 import { SignaturesRepository } from './modules/signatures/repository.js';
 import { signaturesRoutes } from './modules/signatures/routes.js';
 import { SignaturesService } from './modules/signatures/service.js';
+import { VoiceEnrolmentService } from './modules/signatures/voice-enrolment.js';
+import { voiceEnrolmentRoutes } from './modules/signatures/voice-enrolment-routes.js';
 import { transcriptRoutes } from './modules/transcripts/routes.js';
 import { TranscriptsService } from './modules/transcripts/service.js';
 import { registerAuthHook } from './modules/users/auth-hook.js';
@@ -62,6 +64,7 @@ import { usersRoutes } from './modules/users/routes.js';
 import { UsersService } from './modules/users/service.js';
 import { webAppRoutes } from './modules/web-app/routes.js';
 import { createNotesEngine } from './pipeline/engines/notes/index.js';
+import type { SpeechWorkers } from './pipeline/speech/pool.js';
 
 export const VERSION: string = JSON.parse(
   readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
@@ -76,6 +79,7 @@ export type AppDeps = {
   events: EventBus;
   /** Notes and summaries (live calls end with them); absent, live calls store the transcript only. */
   notesExtraction?: NotesExtractionService;
+  speech: SpeechWorkers;
 };
 
 /** Accounts only: what the CLI needs (`createuser`) without starting storage or a queue. */
@@ -99,7 +103,7 @@ export function createContactsService(
 }
 
 /** Everything the HTTP layer needs: repositories wired into services. */
-export function createServices({ config, database, storage, queue }: AppDeps) {
+export function createServices({ config, database, storage, queue, speech }: AppDeps) {
   const db = database.db;
   const relationshipsRepo = new RelationshipsRepository(db);
   const interactionsRepo = new InteractionsRepository(db);
@@ -110,7 +114,13 @@ export function createServices({ config, database, storage, queue }: AppDeps) {
     relationships: new RelationshipsService(relationshipsRepo),
     interactions: new InteractionsService(interactionsRepo, relationshipsRepo, media),
     notes: new NotesService(new NotesRepository(db), relationshipsRepo, interactionsRepo),
-    signatures: new SignaturesService(new SignaturesRepository(db), relationshipsRepo),
+    signatures: new SignaturesService(new SignaturesRepository(db), relationshipsRepo, interactionsRepo),
+    voiceEnrolment: new VoiceEnrolmentService(
+      config,
+      speech,
+      new SignaturesRepository(db),
+      relationshipsRepo,
+    ),
     digest: new DigestService(new DigestRepository(db), config.digest),
     // PHOTO → face enrolment: pass the face service (its enrolFace) here once the face engine is in.
     contacts: createContactsService({ config, database }, undefined),
@@ -178,6 +188,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     database,
     queue,
     version: VERSION,
+    config,
     engines: { notes: notesEngine.status() },
   });
   await app.register(usersRoutes, { prefix: '/api/auth/users/', users: services.users });
@@ -191,6 +202,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     prefix: '/api/relationships/',
     contacts: services.contacts,
     importMaxBytes: config.contacts.importMaxBytes,
+  });
+  await app.register(voiceEnrolmentRoutes, {
+    prefix: '/api/relationships/',
+    enrolment: services.voiceEnrolment,
   });
   await app.register(interactionsRoutes, {
     prefix: '/api/interactions/',

@@ -9,6 +9,8 @@ import { ConfigError, loadConfig } from './infra/config/config.js';
 import { DataDirLockedError } from './infra/db/data-dir-lock.js';
 import { ApiError } from './infra/http/errors.js';
 import { installDrfMessages } from './infra/http/zod-messages.js';
+import { downloadModels, listModels } from './infra/models/cli.js';
+import { ModelDownloadError } from './infra/models/download.js';
 import {
   openConfiguredDatabase,
   startScheduler,
@@ -137,9 +139,23 @@ program
     }
   });
 
+const models = program.command('models').description('model files for the speech engines (MODELS_DIR)');
+models
+  .command('list')
+  .description('the models Rapport can download, and what uses them')
+  .action(() => listModels(loadConfig()));
+models
+  .command('download')
+  .description('download models into MODELS_DIR (resumable, SHA-256 verified)')
+  .argument('<names...>', 'model names, as `rapport models list` shows them')
+  .action(async (names: string[]) => {
+    await downloadModels(loadConfig(), names);
+  });
+
 program.parseAsync().catch((error: unknown) => {
   if (
     error instanceof ConfigError ||
+    error instanceof ModelDownloadError ||
     error instanceof DataDirLockedError ||
     error instanceof WorkerModeError
   ) {

@@ -17,6 +17,7 @@ import {
   userChannel,
 } from './pipeline/process-media.js';
 import { createNotesProcessor, EXTRACT_NOTES_JOB, extractNotesJob } from './pipeline/process-notes.js';
+import { SpeechWorkers } from './pipeline/speech/pool.js';
 
 /** The adapters behind the services: storage, job queue and event bus, chosen by configuration. */
 export type Runtime = {
@@ -25,6 +26,8 @@ export type Runtime = {
   events: EventBus;
   /** Notes and summaries from a stored transcript: the pipeline's notes stage, transcript imports, live calls. */
   notesExtraction: NotesExtractionService;
+  /** Speech inference threads (voice enrolment, the speech stage, live calls). */
+  speech: SpeechWorkers;
   /** Consume pipeline and maintenance jobs in this process (the embedded server, or `rapport worker`). */
   startWorkers(): Promise<void>;
   /** Register the periodic jobs (idempotent): the embedded server, or `rapport scheduler`. */
@@ -56,6 +59,7 @@ export async function createRuntime(
     throw error;
   }
   const interactions = new InteractionsRepository(database.db);
+  const speech = new SpeechWorkers(config);
 
   // A job that ran out of attempts without recording a verdict (its workers kept dying): FAILED.
   queue.onFailed(async (failure) => {
@@ -102,9 +106,18 @@ export async function createRuntime(
     queue,
     events,
     notesExtraction,
+    speech,
     async startWorkers() {
       await removeAbandonedWorkDirs(logger);
-      const stages = createMediaStages({ config, database, storage, events, log: logger, notesExtraction });
+      const stages = createMediaStages({
+        config,
+        database,
+        storage,
+        events,
+        log: logger,
+        speech,
+        notesExtraction,
+      });
       const processMedia = createMediaProcessor({
         config,
         storage,
@@ -140,7 +153,7 @@ export async function createRuntime(
       try {
         await queue.close(config.shutdownTimeoutMs);
       } finally {
-        await Promise.all([events.close(), notesEngine.close?.()]);
+        await Promise.all([events.close(), notesEngine.close?.(), speech.close()]);
       }
     },
   };

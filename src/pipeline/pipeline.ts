@@ -18,6 +18,11 @@ export type StageContext = {
   signal: AbortSignal;
   /** Where stages record results on the interaction (scoped to this job's user and media). */
   store: PipelineStore;
+  /**
+   * What a stage could not do although the run succeeded (e.g. no transcription engine is
+   * available): shown in `processing_error` of the COMPLETED interaction.
+   */
+  notices?: string[];
   /** Set by the probe stage. */
   media?: MediaInfo;
   /** 16 kHz mono PCM WAV, set by the audio stage when the media has audio. */

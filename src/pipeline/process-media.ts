@@ -10,13 +10,16 @@ import type { EventBus } from '../infra/events/index.js';
 import { extractFrames, isMediaError } from '../infra/media/index.js';
 import type { Job } from '../infra/queue/index.js';
 import type { Storage } from '../infra/storage/index.js';
-import type { InteractionsRepository } from '../modules/interactions/repository.js';
+import { InteractionsRepository } from '../modules/interactions/repository.js';
 import { createNotesExtraction, type NotesExtractionService } from '../modules/notes/extraction.js';
+import { SignaturesRepository } from '../modules/signatures/repository.js';
 import { NotesEngineError } from './engines/notes/index.js';
 import { runPipeline, type Stage, type StageContext } from './pipeline.js';
+import type { SpeechWorkers } from './speech/pool.js';
 import { audioStage } from './stages/audio.js';
 import { createNotesStage } from './stages/notes.js';
 import { probeStage } from './stages/probe.js';
+import { createSpeechStage } from './stages/speech.js';
 
 /** The stages that only read the media (no database, no models): the pipeline bench times these. */
 export const EXTRACTION_STAGES: Stage[] = [probeStage, audioStage];
@@ -28,6 +31,7 @@ export type StageDeps = {
   storage: Storage;
   events: EventBus;
   log: Logger;
+  speech: SpeechWorkers;
   /** The process's notes service (one engine per process); built here when absent. */
   notesExtraction?: NotesExtractionService;
 };
@@ -37,7 +41,13 @@ export type StageDeps = {
  * repositories or engines are built here from the process's adapters.
  */
 export function createMediaStages(deps: StageDeps): Stage[] {
-  return [...EXTRACTION_STAGES, createNotesStage(deps.notesExtraction ?? createNotesExtraction(deps))];
+  const interactions = new InteractionsRepository(deps.database.db);
+  const signatures = new SignaturesRepository(deps.database.db);
+  return [
+    ...EXTRACTION_STAGES,
+    createSpeechStage({ workers: deps.speech, interactions, signatures }),
+    createNotesStage(deps.notesExtraction ?? createNotesExtraction(deps)),
+  ];
 }
 
 export const processMediaJob = z.object({
@@ -152,6 +162,8 @@ export function createMediaProcessor(deps: MediaProcessorDeps) {
       void publish(data, { status: 'PROCESSING', progress: next });
     };
     try {
+      // What stages could not do (no transcription engine…): shown on the completed interaction.
+      const notices: string[] = [];
       try {
         const mediaFile = await storage.localPath(data.mediaKey, workDir);
         const ctx: StageContext = {
@@ -166,6 +178,7 @@ export function createMediaProcessor(deps: MediaProcessorDeps) {
             saveMediaDuration: (seconds) =>
               interactions.saveMediaDuration(data.userId, data.interactionId, data.mediaKey, seconds),
           },
+          notices,
           frames: () =>
             extractFrames(mediaFile, { ...config.frames, ffmpeg: config.ffmpeg, signal: job.signal }),
         };
@@ -177,6 +190,7 @@ export function createMediaProcessor(deps: MediaProcessorDeps) {
       await interactions.setProgress(data.userId, data.interactionId, data.mediaKey, progress);
       await interactions.finishProcessing(data.userId, data.interactionId, data.mediaKey, {
         status: 'COMPLETED',
+        notice: notices.join(' '),
       });
       await publish(data, { status: 'COMPLETED', progress });
       log.info('media processed');

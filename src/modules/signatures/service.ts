@@ -2,6 +2,7 @@ import { notFound } from '../../infra/http/errors.js';
 import { ReferenceCheck } from '../../infra/http/ownership.js';
 import type { PageRequest } from '../../infra/http/pagination.js';
 import { parseOrdering } from '../../infra/http/query.js';
+import type { InteractionsRepository } from '../interactions/repository.js';
 import type { RelationshipsRepository } from '../relationships/repository.js';
 import {
   SIGNATURE_ORDERING,
@@ -15,6 +16,7 @@ export class SignaturesService {
   constructor(
     private readonly repo: SignaturesRepository,
     private readonly relationships: RelationshipsRepository,
+    private readonly interactions: InteractionsRepository,
   ) {}
 
   list(
@@ -54,6 +56,14 @@ export class SignaturesService {
     }
     const row = await this.repo.assign(userId, kind, id, relationshipId);
     if (!row) throw notFound();
+    if (kind === 'voice') {
+      // Past calls this voice spoke in now read with the person's name, and count them in.
+      const calls = await this.interactions.rebuildTranscriptions(userId, { voiceSignatureId: row.id });
+      if (relationshipId !== null) {
+        for (const interactionId of calls)
+          await this.interactions.addParticipants(userId, interactionId, [relationshipId]);
+      }
+    }
     return row;
   }
 

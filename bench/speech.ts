@@ -1,0 +1,241 @@
+/**
+ * Speech benchmark (`npm run bench:speech`): on the real fixtures in ../shared/fixtures/audio,
+ *  - per transcription engine that can run here: WER on jfk.flac, real-time factor (wall and CPU
+ *    seconds per audio second) and peak RSS, each engine in a child process of its own;
+ *  - silero VAD frame precision/recall against the RTTMs (two_speakers and the AMI excerpts);
+ *  - voice identification across AMI files (enrol from one file's solo speech, identify in the
+ *    others), and the match threshold's true/false accept rates;
+ *  - diarization error rate (NIST definition, 0.25 s collar, src/pipeline/speech/der.ts) on the
+ *    AMI set and two_speakers.wav.
+ * Figures are noisy on a shared machine: compare runs on the same machine only.
+ */
+import { fork } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadConfig } from '../src/infra/config/config.js';
+import { bundledSileroModelPath, SileroVad } from '../src/pipeline/engines/vad/silero.js';
+import { MfccVoiceEmbedder } from '../src/pipeline/engines/voice/mfcc.js';
+import { analyseSpeech } from '../src/pipeline/speech/analyse.js';
+import { diarizationErrorRate, parseRttm, type SpeakerTurn } from '../src/pipeline/speech/der.js';
+import { cosine } from '../src/pipeline/speech/diarize.js';
+import { asrStatus, createRecognizer, speechSettings } from '../src/pipeline/speech/engines.js';
+import { amiFiles, amiReference, samplesOf, soloSpans } from '../test/helpers/ami.js';
+import { FIXTURES, JFK, TWO_SPEAKERS } from '../test/helpers/fixtures.js';
+import { fixtureSamples, JFK_TRANSCRIPT, wordErrorRate } from '../test/helpers/speech.js';
+
+const ENGINES = ['pocketsphinx', 'whisper', 'sherpa', 'openai'] as const;
+type AsrRow = {
+  engine: string;
+  wer?: number;
+  rtfWall?: number;
+  rtfCpu?: number;
+  rssMb?: number;
+  note: string;
+};
+
+/** Child: one engine on jfk.flac, everything measured inside this process. */
+async function asrChild(engine: (typeof ENGINES)[number]): Promise<AsrRow> {
+  const settings = { ...speechSettings(loadConfig()), asrEngine: engine };
+  const status = asrStatus(settings);
+  if (!status.available) return { engine, note: status.reason };
+  const samples = await fixtureSamples(JFK);
+  const seconds = samples.length / 16_000;
+  const loadStart = performance.now();
+  const recognizer = createRecognizer(settings)!;
+  const loadMs = performance.now() - loadStart;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const segments = await recognizer.transcribe(samples);
+  const wall = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const text = segments.map((s) => s.text).join(' ');
+  return {
+    engine,
+    wer: wordErrorRate(JFK_TRANSCRIPT, text),
+    rtfWall: wall / seconds,
+    rtfCpu: (cpu.user + cpu.system) / 1e6 / seconds,
+    rssMb: process.resourceUsage().maxRSS / 1024,
+    note: `model load ${Math.round(loadMs)} ms; "${text.slice(0, 70)}"`,
+  };
+}
+
+function runChild(engine: string): Promise<AsrRow> {
+  return new Promise((resolve, reject) => {
+    const child = fork(fileURLToPath(import.meta.url), ['--asr-child', engine], {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    child.once('message', (row) => resolve(row as AsrRow));
+    child.once('exit', (code) => code !== 0 && reject(new Error(`${engine} child exited ${code}`)));
+  });
+}
+
+function framePR(
+  reference: { start: number; end: number }[],
+  hypothesis: { start: number; end: number }[],
+  seconds: number,
+) {
+  const inAny = (spans: { start: number; end: number }[], t: number) =>
+    spans.some((s) => s.start <= t && t < s.end);
+  let tp = 0;
+  let fp = 0;
+  let fn = 0;
+  for (let t = 0; t < seconds; t += 0.01) {
+    const h = inAny(hypothesis, t);
+    const r = inAny(reference, t);
+    if (h && r) tp++;
+    else if (h) fp++;
+    else if (r) fn++;
+  }
+  return { tp, fp, fn };
+}
+
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+const fixed = (x: number | undefined, d = 2) => (x === undefined ? '—' : x.toFixed(d));
+
+async function main() {
+  console.log('Speech benchmark (shared 2-core machine: timings are noisy)\n');
+
+  // 1. Transcription engines.
+  const rows: AsrRow[] = [];
+  for (const engine of ENGINES) rows.push(await runChild(engine));
+  console.log('Transcription of jfk.flac (11 s), one engine per child process');
+  console.log('engine        WER    RTF wall  RTF CPU  peak RSS MB  note');
+  for (const r of rows) {
+    console.log(
+      `${r.engine.padEnd(13)} ${fixed(r.wer).padEnd(6)} ${fixed(r.rtfWall, 3).padEnd(9)} ${fixed(r.rtfCpu, 3).padEnd(8)} ${fixed(r.rssMb, 0).padEnd(12)} ${r.note}`,
+    );
+  }
+
+  // 2. VAD.
+  const vad = new SileroVad(bundledSileroModelPath()!);
+  const two = await fixtureSamples(TWO_SPEAKERS);
+  const twoRef = parseRttm(fs.readFileSync(path.join(FIXTURES, 'audio/two_speakers.rttm'), 'utf8'));
+  const files = await amiFiles();
+  const vadTwo = framePR(twoRef, vad.detect(two), two.length / 16_000);
+  const vadAmi = { tp: 0, fp: 0, fn: 0 };
+  let vadMs = 0;
+  let amiSeconds = 0;
+  for (const f of files) {
+    const t0 = performance.now();
+    const regions = vad.detect(f.samples);
+    vadMs += performance.now() - t0;
+    amiSeconds += f.samples.length / 16_000;
+    const r = framePR(f.turns, regions, f.samples.length / 16_000);
+    vadAmi.tp += r.tp;
+    vadAmi.fp += r.fp;
+    vadAmi.fn += r.fn;
+  }
+  const pr = (r: { tp: number; fp: number; fn: number }) =>
+    `precision ${fixed(r.tp / (r.tp + r.fp))}, recall ${fixed(r.tp / (r.tp + r.fn))}`;
+  console.log('\nVoice activity (silero via sherpa-onnx, 10 ms frames vs RTTM)');
+  console.log(`two_speakers.wav     ${pr(vadTwo)}`);
+  console.log(
+    `AMI (${files.length} files)       ${pr(vadAmi)}; RTF ${(vadMs / 1000 / amiSeconds).toFixed(4)}`,
+  );
+
+  // 3. Voice identification across AMI files.
+  const voice = new MfccVoiceEmbedder();
+  const enrolled: { file: string; speaker: string; embedding: Float32Array }[] = [];
+  for (const f of files) {
+    for (const speaker of new Set(f.turns.map((t) => t.speaker))) {
+      const speech = samplesOf(f.samples, soloSpans(f.turns, speaker));
+      if (speech.length / 16_000 >= 3)
+        enrolled.push({ file: f.name, speaker, embedding: voice.embed(speech) });
+    }
+  }
+  let trials = 0;
+  let correct = 0;
+  const same: number[] = [];
+  const different: number[] = [];
+  for (const a of enrolled) {
+    const others = enrolled.filter((b) => b.file !== a.file);
+    for (const b of others)
+      (b.speaker === a.speaker ? same : different).push(cosine(a.embedding, b.embedding));
+    if (!others.some((b) => b.speaker === a.speaker)) continue;
+    trials++;
+    const best = others.reduce((x, y) =>
+      cosine(a.embedding, y.embedding) > cosine(a.embedding, x.embedding) ? y : x,
+    );
+    if (best.speaker === a.speaker) correct++;
+  }
+  const t = voice.matchThreshold;
+  console.log(
+    `\nVoice identification across AMI files (${voice.name}, ≥ 3 s solo speech per speaker and file)`,
+  );
+  console.log(`nearest enrolled voice in another file is the right speaker: ${correct}/${trials}`);
+  console.log(
+    `at the match threshold ${t}: same speaker accepted ${same.filter((s) => s >= t).length}/${same.length} (${pct(same.filter((s) => s >= t).length / same.length)}), different speakers accepted ${different.filter((s) => s >= t).length}/${different.length} (${pct(different.filter((s) => s >= t).length / different.length)})`,
+  );
+
+  // 4. Diarization (clustering of VAD windows, no ASR).
+  const reference = amiReference();
+  const hypothesis: SpeakerTurn[] = [];
+  let diarMs = 0;
+  const counts: string[] = [];
+  for (const f of files) {
+    const t0 = performance.now();
+    const a = await analyseSpeech(f.samples, {
+      vad,
+      asr: undefined,
+      voice,
+      clusterThreshold: voice.clusterThreshold,
+    });
+    diarMs += performance.now() - t0;
+    counts.push(`${f.name}:${a.speakers.length}/${new Set(f.turns.map((x) => x.speaker)).size}`);
+    hypothesis.push(
+      ...a.turns.map((x) => ({ file: f.name, start: x.start, end: x.end, speaker: String(x.speaker) })),
+    );
+  }
+  const amiDer = diarizationErrorRate(
+    reference.turns.filter((r) => files.some((f) => f.name === r.file)),
+    hypothesis,
+    { collar: 0.25, regions: reference.regions },
+  );
+  const twoAnalysis = await analyseSpeech(two, {
+    vad,
+    asr: undefined,
+    voice,
+    clusterThreshold: voice.clusterThreshold,
+  });
+  const twoDer = diarizationErrorRate(
+    twoRef,
+    twoAnalysis.turns.map((x) => ({
+      file: 'sample',
+      start: x.start,
+      end: x.end,
+      speaker: String(x.speaker),
+    })),
+  );
+  const der = (r: typeof amiDer) =>
+    `DER ${pct(r.der)} (missed ${pct(r.missed / r.total)}, false alarm ${pct(r.falseAlarm / r.total)}, confusion ${pct(r.confusion / r.total)})`;
+  console.log('\nDiarization (silero VAD + clustering of mfcc embeddings; NIST DER, collar 0.25 s)');
+  console.log(
+    `AMI (${files.length} files)       ${der(amiDer)}; RTF ${(diarMs / 1000 / amiSeconds).toFixed(3)}`,
+  );
+  console.log(`two_speakers.wav     ${der(twoDer)}; speakers found ${twoAnalysis.speakers.length}/2`);
+  console.log(`speakers found/true per AMI file: ${counts.join(' ')}`);
+
+  // 5. The whole stage's analysis (VAD + diarization + pocketsphinx) on AMI.
+  const settings = speechSettings(loadConfig());
+  if (asrStatus({ ...settings, asrEngine: 'pocketsphinx' }).available) {
+    const asr = createRecognizer({ ...settings, asrEngine: 'pocketsphinx' })!;
+    const t0 = performance.now();
+    for (const f of files.slice(0, 3)) {
+      await analyseSpeech(f.samples, { vad, asr, voice, clusterThreshold: voice.clusterThreshold });
+    }
+    const seconds = files.slice(0, 3).reduce((s, f) => s + f.samples.length / 16_000, 0);
+    console.log(
+      `\nWhole speech analysis (VAD + diarization + pocketsphinx) on 3 AMI files: RTF ${((performance.now() - t0) / 1000 / seconds).toFixed(3)}; peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`,
+    );
+  }
+}
+
+const childIndex = process.argv.indexOf('--asr-child');
+if (childIndex >= 0) {
+  const row = await asrChild(process.argv[childIndex + 1] as (typeof ENGINES)[number]);
+  process.send?.(row, () => process.exit(0));
+} else {
+  await main();
+}

@@ -1,0 +1,2 @@
+ALTER TABLE "voice_signatures" ADD COLUMN "engine" varchar(64) DEFAULT '' NOT NULL;--> statement-breakpoint
+CREATE INDEX "voice_signatures_user_engine_idx" ON "voice_signatures" USING btree ("user_id","engine");

@@ -1,0 +1,84 @@
+import type { MessagePort } from 'node:worker_threads';
+import type { AsrSegment, SpeechRecognizer } from '../engines/asr/asr.js';
+import type { SpeakerDiarizer } from '../engines/diarization/diarization.js';
+import type { VoiceActivityDetector } from '../engines/vad/vad.js';
+import type { VoiceEmbedder } from '../engines/voice/voice.js';
+import { analyseSpeech, concat, type SpeechAnalysis } from './analyse.js';
+import { slice } from './diarize.js';
+import {
+  createDiarizer,
+  createRecognizer,
+  createVad,
+  createVoiceEmbedder,
+  type SpeechSettings,
+} from './engines.js';
+import { readWav } from './wav.js';
+
+/**
+ * A speech worker thread (run by the piscina pool in pool.ts): every model runs here, off the
+ * event loop. Engines are loaded once per thread and settings.
+ */
+export type SpeechTask =
+  | { op: 'analyse'; settings: SpeechSettings; wavFile: string; progress?: MessagePort }
+  | { op: 'transcribe'; settings: SpeechSettings; samples: Float32Array }
+  | { op: 'embed'; settings: SpeechSettings; samples: Float32Array };
+
+export type EmbedResult = {
+  engine: string;
+  embedding: number[] | null;
+  /** Seconds of speech the VAD found (the embedding is computed from those only). */
+  speechSeconds: number;
+};
+
+type Engines = {
+  vad: VoiceActivityDetector | undefined;
+  asr: SpeechRecognizer | undefined;
+  voice: VoiceEmbedder;
+  diarizer: SpeakerDiarizer | undefined;
+};
+const cache = new Map<string, Engines>();
+
+function engines(settings: SpeechSettings): Engines {
+  const key = JSON.stringify(settings);
+  let loaded = cache.get(key);
+  if (!loaded) {
+    loaded = {
+      vad: createVad(settings),
+      asr: createRecognizer(settings),
+      voice: createVoiceEmbedder(settings),
+      diarizer: createDiarizer(settings),
+    };
+    cache.set(key, loaded);
+  }
+  return loaded;
+}
+
+export default async function runSpeechTask(
+  task: SpeechTask,
+): Promise<SpeechAnalysis | AsrSegment[] | EmbedResult> {
+  const { vad, asr, voice, diarizer } = engines(task.settings);
+  switch (task.op) {
+    case 'analyse': {
+      const { sampleRate, samples } = await readWav(task.wavFile);
+      if (sampleRate !== 16_000) throw new Error(`expected 16 kHz audio, got ${sampleRate} Hz`);
+      try {
+        return await analyseSpeech(
+          samples,
+          { vad, asr, voice, diarizer, clusterThreshold: voice.clusterThreshold },
+          (f) => task.progress?.postMessage(f),
+        );
+      } finally {
+        task.progress?.close();
+      }
+    }
+    case 'transcribe':
+      return asr ? asr.transcribe(task.samples) : [];
+    case 'embed': {
+      const regions = vad ? vad.detect(task.samples) : [{ start: 0, end: task.samples.length / 16_000 }];
+      const speech = concat(regions.map((r) => slice(task.samples, r)));
+      const speechSeconds = speech.length / 16_000;
+      const embedding = speechSeconds >= voice.minSeconds ? Array.from(voice.embed(speech)) : null;
+      return { engine: voice.name, embedding, speechSeconds };
+    }
+  }
+}
