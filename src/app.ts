@@ -228,7 +228,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     config: config.live,
     services,
     interactions: new InteractionsRepository(database.db),
-    engines: createLiveEngines({ notesExtraction: deps.notesExtraction }),
+    engines: createLiveEngines({
+      notesExtraction: deps.notesExtraction,
+      speech: deps.speech,
+      signatures: new SignaturesRepository(database.db),
+      log: app.log,
+    }),
   });
   await app.register(mediaLinkRoutes, {
     prefix: '/api/interactions/',

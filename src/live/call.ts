@@ -41,6 +41,8 @@ export class LiveCall implements CallSink {
   private readonly segments: LiveSegment[] = [];
   private readonly people = new Map<number, Participant & { name: string }>();
   private readonly unknowns = new Map<string, Participant>();
+  /** Voices named during the call: the signature they became (a merge may keep another) and whose. */
+  private readonly namedVoices = new Map<number, { voiceSignatureId: number; relationshipId: number }>();
   /** Where the next audio chunk starts when the client sends no timestamps (seconds). */
   private audioClock = 0;
   private ending: Promise<{ summary: string; notesCreated: number }> | null = null;
@@ -205,7 +207,10 @@ export class LiveCall implements CallSink {
     });
   }
 
-  transcript(update: LiveSegment & { isFinal: boolean }): void {
+  transcript(segment: LiveSegment & { isFinal: boolean }): void {
+    const named =
+      segment.voiceSignatureId === null ? undefined : this.namedVoices.get(segment.voiceSignatureId);
+    const update = named ? { ...segment, ...named } : segment;
     if (update.isFinal && update.text.trim()) this.segments.push(update);
     this.send({
       type: 'transcription_update',
@@ -224,15 +229,18 @@ export class LiveCall implements CallSink {
   async assigned(
     relationship: RelationshipRef,
     signature: { faceSignatureId?: number; voiceSignatureId?: number },
+    /** The signature the user named, when merging kept another one (`signature`). */
+    namedId: number,
   ): Promise<void> {
-    const key = signature.faceSignatureId
-      ? `face:${signature.faceSignatureId}`
-      : `voice:${signature.voiceSignatureId}`;
+    const key = signature.faceSignatureId ? `face:${namedId}` : `voice:${namedId}`;
     const unknown = this.unknowns.get(key);
     this.unknowns.delete(key);
-    for (const segment of this.segments) {
-      if (signature.voiceSignatureId && segment.voiceSignatureId === signature.voiceSignatureId)
-        segment.relationshipId = relationship.id;
+    if (signature.voiceSignatureId) {
+      const named = { voiceSignatureId: signature.voiceSignatureId, relationshipId: relationship.id };
+      this.namedVoices.set(namedId, named);
+      for (const segment of this.segments) {
+        if (segment.voiceSignatureId === namedId) Object.assign(segment, named);
+      }
     }
     if (!this.people.has(relationship.id)) {
       this.people.set(relationship.id, {

@@ -198,6 +198,7 @@ export class LiveSession {
     await call.assigned(
       { id: relationship.id, name: relationship.name, relationship_type: relationship.relationshipType },
       kind === 'face' ? { faceSignatureId: signature.id } : { voiceSignatureId: signature.id },
+      signatureId,
     );
   }
 

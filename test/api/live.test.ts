@@ -308,5 +308,17 @@ describe('the example client (examples/live-client.ts)', () => {
     expect(result.ended).toMatchObject({ type: 'call_ended', interaction_id: result.interactionId });
     const detail = (await user.get(`/api/interactions/${result.interactionId}/`)).body;
     expect(detail.interaction_type).toBe('VIDEO_CALL');
-  });
+
+    // Speech (silero VAD + the offline recogniser): final updates before call_ended, stored at the end.
+    const updates = result.received.filter((m) => m.type === 'transcription_update');
+    console.info(`[live] clip transcript: ${updates.map((u) => u.text).join(' | ')}`);
+    expect(updates.length).toBeGreaterThan(0);
+    expect(result.received.indexOf(updates.at(-1)!)).toBeLessThan(result.received.indexOf(result.ended));
+    for (const update of updates) {
+      expect(update).toMatchObject({ is_final: true, text: expect.any(String) });
+      expect(update.end).toBeGreaterThan(update.start as number);
+    }
+    expect(detail.segments.map((s: { text: string }) => s.text)).toEqual(updates.map((u) => u.text));
+    for (const update of updates) expect(detail.transcription).toContain(update.text);
+  }, 120_000);
 });

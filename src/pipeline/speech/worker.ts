@@ -28,6 +28,9 @@ export type EmbedResult = {
   embedding: number[] | null;
   /** Seconds of speech the VAD found (the embedding is computed from those only). */
   speechSeconds: number;
+  /** The engine's measured thresholds (cosine similarity): a signature match, one speaker within a call. */
+  matchThreshold: number;
+  clusterThreshold: number;
 };
 
 type Engines = {
@@ -78,7 +81,13 @@ export default async function runSpeechTask(
       const speech = concat(regions.map((r) => slice(task.samples, r)));
       const speechSeconds = speech.length / 16_000;
       const embedding = speechSeconds >= voice.minSeconds ? Array.from(voice.embed(speech)) : null;
-      return { engine: voice.name, embedding, speechSeconds };
+      return {
+        engine: voice.name,
+        embedding,
+        speechSeconds,
+        matchThreshold: voice.matchThreshold,
+        clusterThreshold: voice.clusterThreshold,
+      };
     }
   }
 }

@@ -68,7 +68,8 @@ export function createSpeechStage(deps: SpeechStageDeps): Stage {
 
 /** Something the run could not do, shown on the completed interaction. */
 function notice(ctx: StageContext, message: string): void {
-  (ctx.notices ??= []).push(message);
+  ctx.notices ??= [];
+  ctx.notices.push(message);
 }
 
 type MatchedSpeaker = { id: number; relationshipId: number | null; confidence: number; firstSeen: number };
