@@ -34,6 +34,8 @@ import { NotesService } from './modules/notes/service.js';
 import { RelationshipsRepository } from './modules/relationships/repository.js';
 import { relationshipsRoutes } from './modules/relationships/routes.js';
 import { RelationshipsService } from './modules/relationships/service.js';
+import { FaceEnrolmentService } from './modules/signatures/face-enrolment.js';
+import { faceEnrolmentRoutes } from './modules/signatures/face-enrolment-routes.js';
 import { SignaturesRepository } from './modules/signatures/repository.js';
 import { signaturesRoutes } from './modules/signatures/routes.js';
 import { SignaturesService } from './modules/signatures/service.js';
@@ -42,6 +44,7 @@ import { LoginThrottle } from './modules/users/login-throttle.js';
 import { UsersRepository } from './modules/users/repository.js';
 import { usersRoutes } from './modules/users/routes.js';
 import { UsersService } from './modules/users/service.js';
+import type { FaceEngine } from './pipeline/engines/face/index.js';
 
 export const VERSION: string = JSON.parse(
   readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
@@ -54,6 +57,7 @@ export type AppDeps = {
   storage: Storage;
   queue: JobQueue;
   events: EventBus;
+  faceEngine: FaceEngine;
 };
 
 /** Accounts only: what the CLI needs (`createuser`) without starting storage or a queue. */
@@ -62,9 +66,10 @@ export function createUsersService({ config, database }: Pick<AppDeps, 'config' 
 }
 
 /** Everything the HTTP layer needs: repositories wired into services. */
-export function createServices({ config, database, storage, queue }: AppDeps) {
+export function createServices({ config, database, storage, queue, faceEngine }: AppDeps) {
   const db = database.db;
   const relationshipsRepo = new RelationshipsRepository(db);
+  const signaturesRepo = new SignaturesRepository(db);
   const interactionsRepo = new InteractionsRepository(db);
   const media = new MediaService(interactionsRepo, storage, queue, config.media.maxBytes);
   return {
@@ -73,7 +78,14 @@ export function createServices({ config, database, storage, queue }: AppDeps) {
     relationships: new RelationshipsService(relationshipsRepo),
     interactions: new InteractionsService(interactionsRepo, relationshipsRepo, media),
     notes: new NotesService(new NotesRepository(db), relationshipsRepo, interactionsRepo),
-    signatures: new SignaturesService(new SignaturesRepository(db), relationshipsRepo),
+    signatures: new SignaturesService(signaturesRepo, relationshipsRepo, storage),
+    faceEnrolment: new FaceEnrolmentService(
+      signaturesRepo,
+      relationshipsRepo,
+      faceEngine,
+      storage,
+      config.faces,
+    ),
     digest: new DigestService(new DigestRepository(db), config.digest),
   };
 }
@@ -129,7 +141,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   registerAuthHook(app, services.users);
 
-  await app.register(healthRoutes, { prefix: '/api/health/', database, queue, version: VERSION });
+  await app.register(healthRoutes, {
+    prefix: '/api/health/',
+    database,
+    queue,
+    version: VERSION,
+    engines: { face: deps.faceEngine },
+  });
   await app.register(usersRoutes, { prefix: '/api/auth/users/', users: services.users });
   await app.register(relationshipsRoutes, {
     prefix: '/api/relationships/',
@@ -144,6 +162,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     prefix: '/api/interactions/',
     interactions: services.interactions,
     media: services.media,
+  });
+  await app.register(faceEnrolmentRoutes, {
+    prefix: '/api/relationships/',
+    enrolment: services.faceEnrolment,
   });
   await app.register(notesRoutes, { prefix: '/api/notes/', notes: services.notes });
   await app.register(digestRoutes, { prefix: '/api/digest/', digest: services.digest });

@@ -7,6 +7,7 @@ import { createStorage, type Storage } from './infra/storage/index.js';
 import { createMaintenance } from './jobs/maintenance.js';
 import { MaintenanceRepository } from './jobs/maintenance-repository.js';
 import { InteractionsRepository } from './modules/interactions/repository.js';
+import { createFaceEngine, type FaceEngine } from './pipeline/engines/face/index.js';
 import {
   createMediaProcessor,
   createMediaStages,
@@ -19,6 +20,8 @@ export type Runtime = {
   storage: Storage;
   queue: JobQueue;
   events: EventBus;
+  /** Face detection and embedding (worker threads, started by the first face): enrolment, pipeline, live calls. */
+  faceEngine: FaceEngine;
   /** Consume pipeline and maintenance jobs in this process (the embedded server, or `rapport worker`). */
   startWorkers(): Promise<void>;
   /** Register the periodic jobs (idempotent): the embedded server, or `rapport scheduler`. */
@@ -50,6 +53,7 @@ export async function createRuntime(
     throw error;
   }
   const interactions = new InteractionsRepository(database.db);
+  const faceEngine = createFaceEngine(config);
 
   // A job that ran out of attempts without recording a verdict (its workers kept dying): FAILED.
   queue.onFailed(async (failure) => {
@@ -71,8 +75,9 @@ export async function createRuntime(
     storage,
     queue,
     events,
+    faceEngine,
     async startWorkers() {
-      const stages = createMediaStages({ config, database, storage, events, log: logger });
+      const stages = createMediaStages({ config, database, storage, events, log: logger, faceEngine });
       const processMedia = createMediaProcessor({
         config,
         storage,
@@ -100,7 +105,7 @@ export async function createRuntime(
       try {
         await queue.close(config.shutdownTimeoutMs);
       } finally {
-        await events.close();
+        await Promise.all([events.close(), faceEngine.close()]);
       }
     },
   };

@@ -10,9 +10,14 @@ import type { EventBus } from '../infra/events/index.js';
 import { extractFrames, isMediaError } from '../infra/media/index.js';
 import type { Job } from '../infra/queue/index.js';
 import type { Storage } from '../infra/storage/index.js';
-import type { InteractionsRepository } from '../modules/interactions/repository.js';
+import { InteractionsRepository } from '../modules/interactions/repository.js';
+import { saveFaceThumbnail } from '../modules/signatures/face-thumbnails.js';
+import { SignaturesRepository } from '../modules/signatures/repository.js';
+import type { FaceEngine } from './engines/face/index.js';
+import { FaceIdentifier } from './faces/identifier.js';
 import { runPipeline, type Stage, type StageContext } from './pipeline.js';
 import { audioStage } from './stages/audio.js';
+import { createFacesStage } from './stages/faces.js';
 import { probeStage } from './stages/probe.js';
 
 /** The stages that only read the media (no database, no models): the pipeline bench times these. */
@@ -25,14 +30,30 @@ export type StageDeps = {
   storage: Storage;
   events: EventBus;
   log: Logger;
+  /** Shared with enrolment (and live calls) in this process. */
+  faceEngine: FaceEngine;
 };
 
 /**
  * The stages of a recorded call, in order: probe → audio → faces → speech → notes. Stages that need
  * repositories or engines are built here from the process's adapters.
  */
-export function createMediaStages(_deps: StageDeps): Stage[] {
-  return [...EXTRACTION_STAGES];
+export function createMediaStages(deps: StageDeps): Stage[] {
+  const { config, database, storage, faceEngine, log } = deps;
+  const signatures = new SignaturesRepository(database.db);
+  const facesStage = createFacesStage({
+    engine: faceEngine,
+    identifier: new FaceIdentifier(
+      signatures,
+      (userId, signatureId, crop) => saveFaceThumbnail(storage, userId, signatureId, crop),
+      config.faces.matchThreshold,
+    ),
+    interactions: new InteractionsRepository(database.db),
+    matchThreshold: config.faces.matchThreshold,
+    parallelism: config.faces.workers,
+    log,
+  });
+  return [probeStage, audioStage, facesStage];
 }
 
 export const processMediaJob = z.object({

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
@@ -91,6 +92,21 @@ const envSchema = z.object({
   OPENAI_BASE_URL: z.url({ protocol: /^https?$/ }).default('https://api.openai.com/v1'),
   /** Timeout of one OpenAI-compatible request, in milliseconds. */
   OPENAI_TIMEOUT_MS: positiveInt.default(120_000),
+
+  // --- Faces (engine, enrolment, identification) ------------------------------------------------
+  /** Face inference worker threads (~650 MB each once a face is processed); default: cores − 1, 1–2. */
+  FACE_WORKERS: positiveInt.max(32).optional(),
+  /** Cosine distance under which two faces are the same person (measured on the fixtures). */
+  FACE_MATCH_THRESHOLD: z.coerce.number().gt(0).lt(2).default(0.09),
+  /** Detector confidence below which a face is ignored. */
+  FACE_MIN_SCORE: z.coerce.number().gt(0).lt(1).default(0.5),
+  /** Enrolment: the face must be at least this many pixels wide in the photo. */
+  FACE_ENROL_MIN_SIZE_PX: positiveInt.max(4096).default(64),
+  /** Enrolment: faces less sharp than this (variance of the Laplacian of the 150 px crop) are refused. */
+  FACE_ENROL_MIN_SHARPNESS: z.coerce.number().min(0).default(25),
+  /** Enrolment: the largest photo accepted, in bytes and in pixels (decompression bombs). */
+  FACE_IMAGE_MAX_BYTES: positiveInt.default(20 * 1024 * 1024),
+  FACE_IMAGE_MAX_PIXELS: positiveInt.default(50_000_000),
 });
 
 export type AppConfig = {
@@ -125,6 +141,15 @@ export type AppConfig = {
   modelsDir: string;
   /** The OpenAI-compatible endpoint; `enabled` says whether speech and notes engines should use it. */
   openai: { enabled: boolean; apiKey: string | undefined; baseUrl: string; timeoutMs: number };
+  faces: {
+    workers: number;
+    matchThreshold: number;
+    minScore: number;
+    enrolMinSizePx: number;
+    enrolMinSharpness: number;
+    imageMaxBytes: number;
+    imageMaxPixels: number;
+  };
 };
 
 export class ConfigError extends Error {
@@ -190,6 +215,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       apiKey: e.OPENAI_API_KEY,
       baseUrl: e.OPENAI_BASE_URL.replace(/\/+$/, ''),
       timeoutMs: e.OPENAI_TIMEOUT_MS,
+    },
+    faces: {
+      workers: e.FACE_WORKERS ?? Math.max(1, Math.min(2, os.availableParallelism() - 1)),
+      matchThreshold: e.FACE_MATCH_THRESHOLD,
+      minScore: e.FACE_MIN_SCORE,
+      enrolMinSizePx: e.FACE_ENROL_MIN_SIZE_PX,
+      enrolMinSharpness: e.FACE_ENROL_MIN_SHARPNESS,
+      imageMaxBytes: e.FACE_IMAGE_MAX_BYTES,
+      imageMaxPixels: e.FACE_IMAGE_MAX_PIXELS,
     },
   };
 }

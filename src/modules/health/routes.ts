@@ -11,13 +11,22 @@ const healthOut = z.object({
   queue_depth: z.object({ waiting: z.number(), active: z.number(), failed: z.number() }).nullable(),
   version: z.string(),
   uptime_seconds: z.number(),
+  /** AI engines: each says whether it can run here, and why not. */
+  engines: z.record(
+    z.string(),
+    z.object({ name: z.string(), available: z.boolean(), reason: z.string().nullable() }),
+  ),
 });
+
+/** What the health check asks of an engine: a cheap check, never a model load. */
+type EngineWithStatus = { status(): { name: string; available: boolean; reason: string | null } };
 
 export const healthRoutes: FastifyPluginAsyncZod<{
   database: DatabaseHandle;
   queue: JobQueue;
   version: string;
-}> = async (app, { database, queue, version }) => {
+  engines: Record<string, EngineWithStatus>;
+}> = async (app, { database, queue, version, engines }) => {
   app.get(
     '/',
     {
@@ -51,6 +60,7 @@ export const healthRoutes: FastifyPluginAsyncZod<{
         queue_depth: queueDepth,
         version,
         uptime_seconds: Math.round(process.uptime()),
+        engines: Object.fromEntries(Object.entries(engines).map(([kind, engine]) => [kind, engine.status()])),
       });
     },
   );

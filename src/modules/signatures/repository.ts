@@ -3,7 +3,9 @@ import type { Database } from '../../infra/db/database.js';
 import {
   faceSignatures,
   identifiedParticipants,
+  interactionParticipants,
   interactionSegments,
+  interactions,
   voiceSignatures,
 } from '../../infra/db/schema.js';
 import { totalCount } from '../../infra/db/sql.js';
@@ -100,6 +102,7 @@ export class SignaturesRepository {
       relationshipId?: number | null;
       thumbnailPath?: string | null;
       seenAt?: Date;
+      sampleCount?: number;
     },
   ): Promise<SignatureRow> {
     const seenAt = values.seenAt ?? new Date();
@@ -107,6 +110,7 @@ export class SignaturesRepository {
       userId,
       relationshipId: values.relationshipId ?? null,
       embedding: values.embedding,
+      sampleCount: values.sampleCount ?? 1,
       firstSeenAt: seenAt,
       lastSeenAt: seenAt,
     };
@@ -119,6 +123,65 @@ export class SignaturesRepository {
     }
     const [row] = await this.db.insert(voiceSignatures).values(common).returning({ id: voiceSignatures.id });
     return (await this.get(userId, kind, row!.id))!;
+  }
+
+  /**
+   * Counts new sightings of a signature: `samples` more, seen at `seenAt`; with an embedding, the
+   * centroid moves toward it by its weight (an unknown person's group learning from each call).
+   */
+  async addSamples(
+    userId: number,
+    id: number,
+    sighting: { embedding: number[] | null; samples: number; seenAt: Date },
+  ): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      const [row] = await tx
+        .select({ embedding: faceSignatures.embedding, sampleCount: faceSignatures.sampleCount })
+        .from(faceSignatures)
+        .where(and(eq(faceSignatures.userId, userId), eq(faceSignatures.id, id)))
+        .for('update');
+      if (!row) return;
+      await tx
+        .update(faceSignatures)
+        .set({
+          sampleCount: row.sampleCount + sighting.samples,
+          lastSeenAt: sql`greatest(${faceSignatures.lastSeenAt}, ${sighting.seenAt.toISOString()}::timestamptz)`,
+          ...(sighting.embedding && {
+            embedding: weightedCentroidOf([
+              { embedding: row.embedding as number[], weight: row.sampleCount },
+              { embedding: sighting.embedding, weight: sighting.samples },
+            ]),
+          }),
+        })
+        .where(and(eq(faceSignatures.userId, userId), eq(faceSignatures.id, id)));
+    });
+  }
+
+  async setThumbnail(userId: number, id: number, thumbnailPath: string | null): Promise<void> {
+    await this.db
+      .update(faceSignatures)
+      .set({ thumbnailPath })
+      .where(and(eq(faceSignatures.userId, userId), eq(faceSignatures.id, id)));
+  }
+
+  /** Thumbnails of a person's face signatures (a merge keeps one; the caller deletes the others' files). */
+  async faceThumbnails(userId: number, ids: number[]): Promise<Map<number, string>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.db
+      .select({ id: faceSignatures.id, thumbnailPath: faceSignatures.thumbnailPath })
+      .from(faceSignatures)
+      .where(and(eq(faceSignatures.userId, userId), inArray(faceSignatures.id, ids)));
+    return new Map(rows.flatMap((r) => (r.thumbnailPath ? [[r.id, r.thumbnailPath] as const] : [])));
+  }
+
+  /** Ids of the person's signatures of this kind. */
+  async idsOf(userId: number, kind: SignatureKind, relationshipId: number): Promise<number[]> {
+    const t = TABLES[kind];
+    const rows = await this.db
+      .select({ id: t.id })
+      .from(t)
+      .where(and(eq(t.userId, userId), eq(t.relationshipId, relationshipId)));
+    return rows.map((r) => r.id);
   }
 
   /**
@@ -213,8 +276,18 @@ export class SignaturesRepository {
         }
         await tx.delete(t).where(inArray(t.id, mergedIds));
       }
-      // The people seen in calls through this signature are now this person (or unknown).
+      // The people seen in calls through this signature are now this person (or unknown), and
+      // named people join the participants of those calls.
       await tx.update(identifiedParticipants).set({ relationshipId }).where(eq(referenceColumn, survivor.id));
+      if (relationshipId !== null) {
+        await tx.execute(sql`
+          insert into ${interactionParticipants} (interaction_id, relationship_id)
+          select distinct ip.interaction_id, ${relationshipId}::integer
+          from ${identifiedParticipants} ip
+          join ${interactions} i on i.id = ip.interaction_id and i.user_id = ${userId}
+          where ip.${sql.identifier(kind === 'face' ? 'face_signature_id' : 'voice_signature_id')} = ${survivor.id}
+          on conflict do nothing`);
+      }
       return survivor.id;
     });
     return survivorId === undefined ? undefined : this.get(userId, kind, survivorId);
