@@ -34,18 +34,21 @@ export const faceEnrolmentRoutes: FastifyPluginAsyncZod<{ enrolment: FaceEnrolme
       }
       let image: Buffer | undefined;
       let faceIndexText: string | undefined;
-      for await (const part of request.parts({
-        limits: { fileSize: enrolment.imageMaxBytes + 1, files: 1 },
-      })) {
-        if (part.type === 'file') {
-          if (part.fieldname !== 'image') {
-            part.file.resume();
-            continue;
+      try {
+        for await (const part of request.parts({
+          limits: { fileSize: enrolment.imageMaxBytes + 1, files: 1 },
+        })) {
+          if (part.type === 'file') {
+            if (part.fieldname === 'image') image = await part.toBuffer();
+            else part.file.resume();
+          } else if (part.fieldname === 'face_index') {
+            faceIndexText = String(part.value);
           }
-          image = await part.toBuffer();
-        } else if (part.fieldname === 'face_index') {
-          faceIndexText = String(part.value);
         }
+      } catch (error) {
+        // The multipart plugin's own errors carry their status (413 too large…); the parser's do not.
+        if ((error as { statusCode?: number }).statusCode) throw error;
+        throw new ApiError(400, { detail: `Malformed multipart body: ${(error as Error).message}` });
       }
       if (!image || image.length === 0) throw badRequest({ image: ['No file was submitted.'] });
       let faceIndex: number | undefined;
