@@ -16,13 +16,6 @@ export type FaceEnrolmentSettings = {
 /** Photos are downscaled to this before detection: the detector works at 512 px anyway. */
 const DETECTION_MAX_SIDE = 1280;
 
-/** A face in an enrolment photo, as listed when the photo shows several (original pixels). */
-export type FaceChoice = {
-  index: number;
-  box: { x: number; y: number; width: number; height: number };
-  score: number;
-};
-
 /**
  * Enrolment: one photo of a person refines their face signature. Used by
  * `POST /api/relationships/{id}/faces/` and by imports (a contact's photo); both get the same
@@ -112,16 +105,13 @@ export class FaceEnrolmentService {
 
   private chooseFace(faces: DetectedFace[], scale: number, faceIndex: number | undefined): DetectedFace {
     if (faces.length === 0) throw badRequest({ image: ['No face found in the image.'] });
-    const choices: FaceChoice[] = faces.map((face, index) => ({
-      index,
-      box: {
-        x: Math.round(face.box.x * scale),
-        y: Math.round(face.box.y * scale),
-        width: Math.round(face.box.width * scale),
-        height: Math.round(face.box.height * scale),
-      },
-      score: Math.round(face.score * 1000) / 1000,
-    }));
+    // DRF-shaped like every 400 (lists of sentences), one line per face for the user to pick from.
+    const choices = faces.map((face, index) => {
+      const [x, y, width, height] = [face.box.x, face.box.y, face.box.width, face.box.height].map((v) =>
+        Math.round(v * scale),
+      );
+      return `face_index ${index}: box x=${x} y=${y} width=${width} height=${height}, score ${face.score.toFixed(2)}`;
+    });
     if (faceIndex !== undefined) {
       const face = faces[faceIndex];
       if (!face) {
