@@ -53,8 +53,27 @@ const ORDER_COLUMNS = {
   sample_count: 'sampleCount',
 } as const;
 
+/** Users with more signatures than this are searched through the HNSW index, others exactly. */
+export const EXACT_SEARCH_MAX_ROWS = 20_000;
+/** A user's signature count changes slowly: which search path to take is re-checked this often. */
+const COUNT_CACHE_MS = 60_000;
+
+function toNearest(row: Record<string, unknown>) {
+  return {
+    id: Number(row.id),
+    relationshipId: row.relationship_id === null ? null : Number(row.relationship_id),
+    distance: Number(row.distance),
+  };
+}
+
 export class SignaturesRepository {
-  constructor(private readonly db: Database) {}
+  private readonly counts = new Map<string, { count: number; at: number }>();
+
+  constructor(
+    private readonly db: Database,
+    /** Users with more signatures than this are searched through the HNSW index (tests lower it). */
+    private readonly exactSearchMaxRows = EXACT_SEARCH_MAX_ROWS,
+  ) {}
 
   async list(
     userId: number,
@@ -294,10 +313,16 @@ export class SignaturesRepository {
   }
 
   /**
-   * The user's `limit` signatures of this kind closest to `embedding` by cosine distance, through
-   * the HNSW index. The index is shared by all users, so the scan is iterative: without it the
-   * index hands over its `ef_search` nearest rows of anyone and the user filter can leave fewer
-   * than `limit` (or none) of this user's.
+   * The user's `limit` signatures of this kind closest to `embedding` by cosine distance.
+   *
+   * Every query is filtered on the user, and the filter stays index-friendly either way:
+   * - a user with many signatures (more than EXACT_SEARCH_MAX_ROWS) goes through the HNSW index,
+   *   with an iterative scan: the index is shared by all users, and without it the index hands over
+   *   its `ef_search` nearest rows of anyone, which the user filter can leave short or empty;
+   * - a user with fewer is searched exactly through the `(user_id, …)` b-tree: a few thousand
+   *   distances cost less than an HNSW walk, and an iterative scan through other users' rows can
+   *   stop (hnsw.max_scan_tuples) before reaching the few rows of a small user.
+   * (test/api/faces-search.test.ts checks both plans with EXPLAIN.)
    */
   async nearest(
     userId: number,
@@ -307,24 +332,66 @@ export class SignaturesRepository {
   ): Promise<{ id: number; relationshipId: number | null; distance: number }[]> {
     const dim = embedding.length;
     if (!Number.isInteger(dim) || dim < 1) return [];
+    const plan = await this.nearestQuery(userId, kind, embedding, limit);
+    return this.db.transaction(async (tx) => {
+      if (plan.viaIndex) await tx.execute(sql`set local hnsw.iterative_scan = strict_order`);
+      // Both drivers (PGlite, node-postgres) answer raw SQL with `{ rows }`.
+      const result = (await tx.execute(plan.query)) as unknown as { rows: Record<string, unknown>[] };
+      return result.rows.map(toNearest);
+    });
+  }
+
+  /** The SQL `nearest` runs for this user (exposed for EXPLAIN in tests and the benchmark). */
+  async nearestQuery(
+    userId: number,
+    kind: SignatureKind,
+    embedding: number[],
+    limit: number,
+  ): Promise<{ viaIndex: boolean; query: SQL }> {
     const t = TABLES[kind];
+    const dim = embedding.length;
     const vectorType = sql.raw(`vector(${dim})`);
     const query = sql`${JSON.stringify(embedding)}::${vectorType}`;
-    // Voices: the partial expression index of voice-index.ts; faces: the plain column index.
-    const column = kind === 'face' ? sql`${t.embedding}` : sql`(${t.embedding}::${vectorType})`;
-    const distance = sql<number>`${column} <=> ${query}`;
-    return this.db.transaction(async (tx) => {
-      await tx.execute(sql`set local hnsw.iterative_scan = strict_order`);
-      const rows = await tx
-        .select({ id: t.id, relationshipId: t.relationshipId, distance })
-        .from(t)
-        .where(
-          and(eq(t.userId, userId), kind === 'voice' ? sql`vector_dims(${t.embedding}) = ${dim}` : undefined),
-        )
-        .orderBy(distance)
-        .limit(limit);
-      return rows.map((r) => ({ ...r, distance: Number(r.distance) }));
-    });
+    const table = sql.identifier(getTableName(t));
+    const dims = kind === 'voice' ? sql` and vector_dims(s.embedding) = ${dim}` : sql``;
+    const viaIndex = (await this.signatureCount(userId, kind)) > this.exactSearchMaxRows;
+    if (viaIndex) {
+      // Voices: the partial expression index of voice-index.ts; faces: the plain column index.
+      const column = kind === 'face' ? sql`s.embedding` : sql`(s.embedding::${vectorType})`;
+      return {
+        viaIndex,
+        query: sql`select s.id, s.relationship_id, ${column} <=> ${query} as distance
+          from ${table} s where s.user_id = ${userId}${dims}
+          order by ${column} <=> ${query} limit ${limit}`,
+      };
+    }
+    // OFFSET 0 keeps the subquery a subquery: the planner cannot push the ORDER BY into the HNSW index.
+    return {
+      viaIndex,
+      query: sql`select m.id, m.relationship_id, m.embedding::${vectorType} <=> ${query} as distance
+        from (select s.id, s.relationship_id, s.embedding from ${table} s
+              where s.user_id = ${userId}${dims} offset 0) m
+        order by distance limit ${limit}`,
+    };
+  }
+
+  /** How many signatures of this kind the user has, counted up to just past the exact-search limit (cached a minute). */
+  private async signatureCount(userId: number, kind: SignatureKind): Promise<number> {
+    const key = `${kind}:${userId}`;
+    const cached = this.counts.get(key);
+    if (cached && Date.now() - cached.at < COUNT_CACHE_MS) return cached.count;
+    const t = TABLES[kind];
+    const capped = this.db
+      .select({ one: sql`1` })
+      .from(t)
+      .where(eq(t.userId, userId))
+      .limit(this.exactSearchMaxRows + 1)
+      .as('capped');
+    const [row] = await this.db.select({ count: sql<number>`count(*)::int`.mapWith(Number) }).from(capped);
+    const count = row?.count ?? 0;
+    if (this.counts.size > 10_000) this.counts.clear();
+    this.counts.set(key, { count, at: Date.now() });
+    return count;
   }
 
   async delete(userId: number, kind: SignatureKind, id: number): Promise<SignatureRow | undefined> {
