@@ -26,7 +26,6 @@ function* vectors(seed: number): Generator<number[]> {
   }
 }
 
-
 let ctx: TestContext;
 let repo: SignaturesRepository;
 let big: { userId: number; rows: { id: number; embedding: number[] }[] };
@@ -41,7 +40,7 @@ async function seed(userId: number, count: number, seedValue: number) {
       .insert(faceSignatures)
       .values(batch.map((embedding) => ({ userId, embedding })))
       .returning({ id: faceSignatures.id });
-    inserted.forEach((row, i) => rows.push({ id: row.id, embedding: batch[i]! }));
+    for (const [i, row] of inserted.entries()) rows.push({ id: row.id, embedding: batch[i]! });
   }
   return rows;
 }
