@@ -82,7 +82,7 @@ async function measured<T>(run: () => Promise<T>): Promise<{ value: T; seconds: 
 
 function table(header: string[], rows: (string | number)[][]) {
   console.log(`| ${header.join(' | ')} |`);
-  console.log(`| ${header.map((h, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`);
+  console.log(`| ${header.map((_h, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`);
   for (const row of rows) console.log(`| ${row.join(' | ')} |`);
   console.log();
 }
@@ -330,14 +330,16 @@ async function benchStage() {
 
 /** Synthetic face-like embeddings: unit vectors in a cone (different people at ~0.2 cosine distance). */
 function syntheticSignatures(count: number, seed = 7) {
-  let state = seed;
-  const gaussian = () => {
-    state = (state * 1_103_515_245 + 12_345) % 2_147_483_648;
-    const u = (state + 1) / 2_147_483_649;
-    state = (state * 1_103_515_245 + 12_345) % 2_147_483_648;
-    const v = (state + 1) / 2_147_483_649;
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+  // mulberry32: exact 32-bit integer arithmetic (a float LCG loses precision and repeats itself).
+  let state = seed >>> 0;
+  const uniform = () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (((t ^ (t >>> 14)) >>> 0) + 1) / 4_294_967_297;
   };
+  const gaussian = () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
   const center = Array.from({ length: 128 }, (_, i) => (i === 0 ? 1 : 0));
   const unit = (v: number[]) => {
     const n = Math.hypot(...v);

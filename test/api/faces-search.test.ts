@@ -14,10 +14,14 @@ const EXACT_LIMIT = 1000;
 
 /** Reproducible pseudo-random unit vectors. */
 function* vectors(seed: number): Generator<number[]> {
-  let state = seed;
+  // mulberry32: exact 32-bit integer arithmetic (a float LCG loses precision and repeats itself).
+  let state = seed >>> 0;
   const next = () => {
-    state = (state * 1_103_515_245 + 12_345) % 2_147_483_648;
-    return state / 2_147_483_648 - 0.5;
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296 - 0.5;
   };
   for (;;) {
     const v = Array.from({ length: DIM }, next);
