@@ -53,7 +53,7 @@ export function createMediaStages(deps: StageDeps): Stage[] {
     parallelism: config.faces.workers,
     log,
   });
-  return [probeStage, audioStage, facesStage];
+  return config.faces.enabled ? [probeStage, audioStage, facesStage] : [probeStage, audioStage];
 }
 
 export const processMediaJob = z.object({

@@ -94,6 +94,8 @@ const envSchema = z.object({
   OPENAI_TIMEOUT_MS: positiveInt.default(120_000),
 
   // --- Faces (engine, enrolment, identification) ------------------------------------------------
+  /** false: recorded calls skip the faces stage and enrolment answers 503 (no face models loaded). */
+  FACE_RECOGNITION_ENABLED: envBoolean.default(true),
   /** Face inference worker threads (~650 MB each once a face is processed); default: cores − 1, 1–2. */
   FACE_WORKERS: positiveInt.max(32).optional(),
   /** Cosine distance under which two faces are the same person (measured on the fixtures). */
@@ -142,6 +144,7 @@ export type AppConfig = {
   /** The OpenAI-compatible endpoint; `enabled` says whether speech and notes engines should use it. */
   openai: { enabled: boolean; apiKey: string | undefined; baseUrl: string; timeoutMs: number };
   faces: {
+    enabled: boolean;
     workers: number;
     matchThreshold: number;
     minScore: number;
@@ -217,6 +220,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       timeoutMs: e.OPENAI_TIMEOUT_MS,
     },
     faces: {
+      enabled: e.FACE_RECOGNITION_ENABLED,
       workers: e.FACE_WORKERS ?? Math.max(1, Math.min(2, os.availableParallelism() - 1)),
       matchThreshold: e.FACE_MATCH_THRESHOLD,
       minScore: e.FACE_MIN_SCORE,
