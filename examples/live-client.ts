@@ -131,10 +131,12 @@ export async function streamCall(options: StreamOptions) {
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     item.send(socket);
   }
+  // What the server said while the call was still running (before call_end).
+  const duringCall = received.length;
   socket.send(JSON.stringify({ type: 'call_end' }));
   const ended = await next('call_ended');
   socket.close();
-  return { interactionId: interactionId as number, ended, received };
+  return { interactionId: interactionId as number, ended, received, duringCall };
 }
 
 async function main() {

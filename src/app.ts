@@ -36,7 +36,7 @@ import { DigestRepository } from './modules/digest/repository.js';
 import { digestRoutes } from './modules/digest/routes.js';
 import { DigestService } from './modules/digest/service.js';
 import { eventsRoutes } from './modules/events/routes.js';
-import { healthRoutes } from './modules/health/routes.js';
+import { fixedStatuses, healthRoutes } from './modules/health/routes.js';
 import { mediaRoutes } from './modules/interactions/media-routes.js';
 import { MediaService } from './modules/interactions/media-service.js';
 import { InteractionsRepository } from './modules/interactions/repository.js';
@@ -50,6 +50,8 @@ import { NotesService } from './modules/notes/service.js';
 import { RelationshipsRepository } from './modules/relationships/repository.js';
 import { relationshipsRoutes } from './modules/relationships/routes.js';
 import { RelationshipsService } from './modules/relationships/service.js';
+import { FaceEnrolmentService } from './modules/signatures/face-enrolment.js';
+import { faceEnrolmentRoutes } from './modules/signatures/face-enrolment-routes.js';
 import { SignaturesRepository } from './modules/signatures/repository.js';
 import { signaturesRoutes } from './modules/signatures/routes.js';
 import { SignaturesService } from './modules/signatures/service.js';
@@ -63,7 +65,9 @@ import { UsersRepository } from './modules/users/repository.js';
 import { usersRoutes } from './modules/users/routes.js';
 import { UsersService } from './modules/users/service.js';
 import { webAppRoutes } from './modules/web-app/routes.js';
+import type { FaceEngine } from './pipeline/engines/face/index.js';
 import { createNotesEngine } from './pipeline/engines/notes/index.js';
+import { speechEngineStatus } from './pipeline/speech/engines.js';
 import type { SpeechWorkers } from './pipeline/speech/pool.js';
 
 export const VERSION: string = JSON.parse(
@@ -80,6 +84,7 @@ export type AppDeps = {
   /** Notes and summaries (live calls end with them); absent, live calls store the transcript only. */
   notesExtraction?: NotesExtractionService;
   speech: SpeechWorkers;
+  faceEngine: FaceEngine;
 };
 
 /** Accounts only: what the CLI needs (`createuser`) without starting storage or a queue. */
@@ -103,27 +108,31 @@ export function createContactsService(
 }
 
 /** Everything the HTTP layer needs: repositories wired into services. */
-export function createServices({ config, database, storage, queue, speech }: AppDeps) {
+export function createServices({ config, database, storage, queue, speech, faceEngine }: AppDeps) {
   const db = database.db;
   const relationshipsRepo = new RelationshipsRepository(db);
+  const signaturesRepo = new SignaturesRepository(db);
   const interactionsRepo = new InteractionsRepository(db);
   const media = new MediaService(interactionsRepo, storage, queue, config.media.maxBytes);
+  const faceEnrolment = new FaceEnrolmentService(
+    signaturesRepo,
+    relationshipsRepo,
+    faceEngine,
+    storage,
+    config.faces,
+  );
   return {
     media,
     users: createUsersService({ config, database }),
     relationships: new RelationshipsService(relationshipsRepo),
     interactions: new InteractionsService(interactionsRepo, relationshipsRepo, media),
     notes: new NotesService(new NotesRepository(db), relationshipsRepo, interactionsRepo),
-    signatures: new SignaturesService(new SignaturesRepository(db), relationshipsRepo, interactionsRepo),
-    voiceEnrolment: new VoiceEnrolmentService(
-      config,
-      speech,
-      new SignaturesRepository(db),
-      relationshipsRepo,
-    ),
+    signatures: new SignaturesService(signaturesRepo, relationshipsRepo, interactionsRepo, storage),
+    voiceEnrolment: new VoiceEnrolmentService(config, speech, signaturesRepo, relationshipsRepo),
+    faceEnrolment,
     digest: new DigestService(new DigestRepository(db), config.digest),
-    // PHOTO → face enrolment: pass the face service (its enrolFace) here once the face engine is in.
-    contacts: createContactsService({ config, database }, undefined),
+    // Contact PHOTOs are enrolled as faces of the person.
+    contacts: createContactsService({ config, database }, faceEnrolment),
     account: new AccountService(new AccountRepository(db), storage),
     admin: new AdminService(new AdminRepository(db)),
     transcripts: new TranscriptsService(interactionsRepo, relationshipsRepo, queue),
@@ -188,8 +197,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     database,
     queue,
     version: VERSION,
-    config,
-    engines: { notes: notesEngine.status() },
+    engines: {
+      face: deps.faceEngine,
+      notes: notesEngine,
+      ...fixedStatuses(speechEngineStatus(config)),
+    },
   });
   await app.register(usersRoutes, { prefix: '/api/auth/users/', users: services.users });
   await app.register(accountRoutes, { prefix: '/api/auth/users/', account: services.account });
@@ -221,6 +233,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     interactions: services.interactions,
     transcripts: services.transcripts,
   });
+  await app.register(faceEnrolmentRoutes, {
+    prefix: '/api/relationships/',
+    enrolment: services.faceEnrolment,
+  });
   await app.register(notesRoutes, { prefix: '/api/notes/', notes: services.notes });
   await app.register(digestRoutes, { prefix: '/api/digest/', digest: services.digest });
   await app.register(signaturesRoutes, { prefix: '/api/signatures/', signatures: services.signatures });
@@ -231,7 +247,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     engines: createLiveEngines({
       notesExtraction: deps.notesExtraction,
       speech: deps.speech,
+      faceEngine: deps.faceEngine,
+      faces: config.faces,
+      storage: deps.storage,
       signatures: new SignaturesRepository(database.db),
+      maxUtteranceSeconds: config.live.maxUtteranceSeconds,
       log: app.log,
     }),
   });

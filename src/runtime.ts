@@ -8,6 +8,7 @@ import { createMaintenance } from './jobs/maintenance.js';
 import { MaintenanceRepository } from './jobs/maintenance-repository.js';
 import { InteractionsRepository } from './modules/interactions/repository.js';
 import { createNotesExtraction, type NotesExtractionService } from './modules/notes/extraction.js';
+import { createFaceEngine, type FaceEngine } from './pipeline/engines/face/index.js';
 import { createNotesEngine } from './pipeline/engines/notes/index.js';
 import {
   createMediaProcessor,
@@ -28,6 +29,8 @@ export type Runtime = {
   notesExtraction: NotesExtractionService;
   /** Speech inference threads (voice enrolment, the speech stage, live calls). */
   speech: SpeechWorkers;
+  /** Face detection and embedding (worker threads, started by the first face): enrolment, pipeline, live calls. */
+  faceEngine: FaceEngine;
   /** Consume pipeline and maintenance jobs in this process (the embedded server, or `rapport worker`). */
   startWorkers(): Promise<void>;
   /** Register the periodic jobs (idempotent): the embedded server, or `rapport scheduler`. */
@@ -60,6 +63,7 @@ export async function createRuntime(
   }
   const interactions = new InteractionsRepository(database.db);
   const speech = new SpeechWorkers(config);
+  const faceEngine = createFaceEngine(config);
 
   // A job that ran out of attempts without recording a verdict (its workers kept dying): FAILED.
   queue.onFailed(async (failure) => {
@@ -107,6 +111,7 @@ export async function createRuntime(
     events,
     notesExtraction,
     speech,
+    faceEngine,
     async startWorkers() {
       await removeAbandonedWorkDirs(logger);
       const stages = createMediaStages({
@@ -116,6 +121,7 @@ export async function createRuntime(
         events,
         log: logger,
         speech,
+        faceEngine,
         notesExtraction,
       });
       const processMedia = createMediaProcessor({
@@ -153,7 +159,7 @@ export async function createRuntime(
       try {
         await queue.close(config.shutdownTimeoutMs);
       } finally {
-        await Promise.all([events.close(), notesEngine.close?.(), speech.close()]);
+        await Promise.all([events.close(), notesEngine.close?.(), speech.close(), faceEngine.close()]);
       }
     },
   };

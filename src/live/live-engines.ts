@@ -1,18 +1,28 @@
 import type { FastifyBaseLogger as Logger } from 'fastify';
+import type { AppConfig } from '../infra/config/config.js';
+import type { Storage } from '../infra/storage/index.js';
 import type { NotesExtractionService } from '../modules/notes/extraction.js';
 import { toNoteOut } from '../modules/notes/routes.js';
+import { saveFaceThumbnail } from '../modules/signatures/face-thumbnails.js';
 import type { SignaturesRepository } from '../modules/signatures/repository.js';
-import { SileroVad } from '../pipeline/engines/vad/silero.js';
-import { asrStatus, createVad } from '../pipeline/speech/engines.js';
+import type { FaceEngine } from '../pipeline/engines/face/index.js';
+import { SileroVad, sileroModelPath } from '../pipeline/engines/vad/silero.js';
+import { FaceIdentifier } from '../pipeline/faces/identifier.js';
+import { asrStatus, vadStatus } from '../pipeline/speech/engines.js';
 import type { SpeechWorkers } from '../pipeline/speech/pool.js';
 import type { LiveEngines } from './engines.js';
+import { openLiveFaces } from './faces-session.js';
 import { openLiveSpeech } from './speech-session.js';
 
 /** What a live call can use in this process; each capability is optional. */
 export type LiveEngineDeps = {
   notesExtraction?: NotesExtractionService | undefined;
   speech?: SpeechWorkers | undefined;
+  faceEngine?: FaceEngine | undefined;
+  faces: AppConfig['faces'];
+  storage: Storage;
   signatures: SignaturesRepository;
+  maxUtteranceSeconds: number;
   log: Logger;
 };
 
@@ -27,11 +37,37 @@ export function createLiveEngines(deps: LiveEngineDeps): LiveEngines {
     };
   }
   // Speech needs voice activity (to find utterances) and a recogniser (to have something to say).
-  const vad = speech ? createVad(speech.settings) : undefined;
-  if (speech && vad instanceof SileroVad && asrStatus(speech.settings).available) {
+  // Utterances are cut at LIVE_MAX_UTTERANCE_SECONDS so that someone talking on and on still
+  // shows up in the transcript while the call runs.
+  const vadModel =
+    speech && vadStatus(speech.settings).available
+      ? sileroModelPath(speech.settings.vadModelPath)
+      : undefined;
+  const vad = vadModel ? new SileroVad(vadModel, { maxSpeechSeconds: deps.maxUtteranceSeconds }) : undefined;
+  if (speech && vad && asrStatus(speech.settings).available) {
     engines.openAudio = (call) =>
       openLiveSpeech(
         { workers: speech, signatures: deps.signatures, openVad: () => vad.stream(), log: deps.log },
+        call,
+      );
+  }
+  const { faceEngine, faces, storage, signatures } = deps;
+  if (faceEngine && faces.enabled) {
+    // The recorded-call identifier: the same threshold, the same unknown-people grouping.
+    const identifier = new FaceIdentifier(
+      signatures,
+      (userId, signatureId, crop) => saveFaceThumbnail(storage, userId, signatureId, crop),
+      faces.matchThreshold,
+    );
+    engines.openVideo = (call) =>
+      openLiveFaces(
+        {
+          engine: faceEngine,
+          identifier,
+          matchThreshold: faces.matchThreshold,
+          maxPixels: faces.imageMaxPixels,
+          log: deps.log,
+        },
         call,
       );
   }

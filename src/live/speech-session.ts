@@ -14,6 +14,9 @@ export type LiveSpeechDeps = {
   log: Logger;
 };
 
+/** A tenth of a second of silence: enough to load the recogniser. */
+const SPEECH_WARM_UP_SAMPLES = 1600;
+
 /** One voice heard in this call: who it is, and the running mean of its utterances. */
 type CallSpeaker = {
   voiceSignatureId: number;
@@ -33,10 +36,14 @@ type CallSpeaker = {
  */
 export function openLiveSpeech(deps: LiveSpeechDeps, call: CallSink): AudioSession {
   const vad = deps.openVad();
+  // Start the speech thread and load its models now, not on the first utterance of the call.
+  let work: Promise<void> = deps.workers
+    .transcribe(new Float32Array(SPEECH_WARM_UP_SAMPLES))
+    .then(() => undefined)
+    .catch((error) => deps.log.warn({ err: error }, 'live call: the speech engine did not start'));
   const speakers: CallSpeaker[] = [];
   /** Call time (s) of the first sample the detector got: utterance times are relative to it. */
   let origin: number | undefined;
-  let work: Promise<void> = Promise.resolve();
 
   const speakerOf = async (voice: EmbedResult): Promise<CallSpeaker | null> => {
     const { embedding } = voice;

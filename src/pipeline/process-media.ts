@@ -12,11 +12,15 @@ import type { Job } from '../infra/queue/index.js';
 import type { Storage } from '../infra/storage/index.js';
 import { InteractionsRepository } from '../modules/interactions/repository.js';
 import { createNotesExtraction, type NotesExtractionService } from '../modules/notes/extraction.js';
+import { saveFaceThumbnail } from '../modules/signatures/face-thumbnails.js';
 import { SignaturesRepository } from '../modules/signatures/repository.js';
+import type { FaceEngine } from './engines/face/index.js';
 import { NotesEngineError } from './engines/notes/index.js';
+import { FaceIdentifier } from './faces/identifier.js';
 import { runPipeline, type Stage, type StageContext } from './pipeline.js';
 import type { SpeechWorkers } from './speech/pool.js';
 import { audioStage } from './stages/audio.js';
+import { createFacesStage } from './stages/faces.js';
 import { createNotesStage } from './stages/notes.js';
 import { probeStage } from './stages/probe.js';
 import { createSpeechStage } from './stages/speech.js';
@@ -32,6 +36,8 @@ export type StageDeps = {
   events: EventBus;
   log: Logger;
   speech: SpeechWorkers;
+  /** Shared with enrolment (and live calls) in this process. */
+  faceEngine: FaceEngine;
   /** The process's notes service (one engine per process); built here when absent. */
   notesExtraction?: NotesExtractionService;
 };
@@ -41,10 +47,24 @@ export type StageDeps = {
  * repositories or engines are built here from the process's adapters.
  */
 export function createMediaStages(deps: StageDeps): Stage[] {
-  const interactions = new InteractionsRepository(deps.database.db);
-  const signatures = new SignaturesRepository(deps.database.db);
+  const { config, database, storage, faceEngine, log } = deps;
+  const interactions = new InteractionsRepository(database.db);
+  const signatures = new SignaturesRepository(database.db);
+  const facesStage = createFacesStage({
+    engine: faceEngine,
+    identifier: new FaceIdentifier(
+      signatures,
+      (userId, signatureId, crop) => saveFaceThumbnail(storage, userId, signatureId, crop),
+      config.faces.matchThreshold,
+    ),
+    interactions,
+    matchThreshold: config.faces.matchThreshold,
+    parallelism: config.faces.workers,
+    log,
+  });
   return [
     ...EXTRACTION_STAGES,
+    ...(config.faces.enabled ? [facesStage] : []),
     createSpeechStage({ workers: deps.speech, interactions, signatures }),
     createNotesStage(deps.notesExtraction ?? createNotesExtraction(deps)),
   ];

@@ -721,6 +721,44 @@ function tagsOf(n: number): string[] {
   return Array.from({ length: n }, (_, i) => `tag${i}`);
 }
 
+describe('multipart uploads: POST /api/relationships/:id/faces', () => {
+  const url = () => `/api/relationships/${ids.relationship}/faces/`;
+  const form = (parts: string[], boundary = 'rapport-bad-input') => ({
+    payload: `${parts.map((part) => `--${boundary}\r\n${part}\r\n`).join('')}--${boundary}--\r\n`,
+    contentType: `multipart/form-data; boundary=${boundary}`,
+  });
+  const field = (name: string, value: string) =>
+    `Content-Disposition: form-data; name="${name}"\r\n\r\n${value}`;
+  const file = (name: string, content: string) =>
+    `Content-Disposition: form-data; name="${name}"; filename="x.jpg"\r\nContent-Type: image/jpeg\r\n\r\n${content}`;
+  const send = (body: { payload: string; contentType: string }) =>
+    sendRaw(user, 'POST', url(), body.payload, body.contentType);
+
+  it('a body that is not multipart → 415', async () => {
+    for (const contentType of ['application/json', 'text/plain', 'application/octet-stream']) {
+      expectDrfError(await sendRaw(user, 'POST', url(), '{"image": "x"}', contentType), 415, contentType);
+    }
+  });
+
+  it('a malformed multipart body → 400 detail', async () => {
+    const body = form([file('image', 'xx')]);
+    expectDrfError(await send({ ...body, payload: body.payload.slice(0, -12) }), 400);
+  });
+
+  it('no image, not an image, a face_index that is not one → 400 naming the field', async () => {
+    expectFieldErrors(await send(form([field('face_index', '0')])), ['image']);
+    expectFieldErrors(await send(form([file('photo', 'xx')])), ['image']);
+    expectFieldErrors(await send(form([file('image', 'not a photo at all')])), ['image']);
+    for (const value of ['-1', 'one', '1.5', '99999999999', '0x1']) {
+      expectFieldErrors(
+        await send(form([field('face_index', value), file('image', 'xx')])),
+        ['face_index'],
+        value,
+      );
+    }
+  });
+});
+
 describe('numbers at the edge of JSON', () => {
   it('1e309 (Infinity once parsed) in a number field → 400', async () => {
     const res = await sendRaw(

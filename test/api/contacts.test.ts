@@ -111,11 +111,12 @@ describe('vCard import', () => {
     });
     expect(byName(people, 'Åsa Ångström')).toMatchObject({ birthday: '0001-02-28', email: 'asa@example.se' });
     expect(byName(people, "Joe's Pizza")).toMatchObject({ phone: '+1 212 555 0100', company: "Joe's Pizza" });
-    // No face engine on this server: both inline photos are reported, not silently dropped.
-    expect(report.photos).toHaveLength(2);
-    for (const photo of report.photos) {
-      expect(photo).toMatchObject({ enrolled: false, reason: expect.stringMatching(/not available/) });
-    }
+    // The face engine enrols the real photo (Obama) and reports the one that is not an image.
+    expect(report.photos).toEqual([
+      { line: 1, index: 0, relationship: obama.id, enrolled: true, reason: null },
+      expect.objectContaining({ enrolled: false, reason: expect.stringMatching(/not an image/) }),
+    ]);
+    expect((await user.get(`/api/signatures/faces/?relationship=${obama.id}`)).body.count).toBe(1);
     expect(report.photos[0].relationship).toBe(obama.id);
   });
 

@@ -199,6 +199,8 @@ describe.skipIf(!TEST_DATABASE_URL || !redisUp)('Redis mode: serve + workers', (
       DATA_DIR: dir('redis-data'),
       QUEUE_LOCK_DURATION_MS: '3000',
       QUEUE_STALLED_INTERVAL_MS: '2000',
+      // Process lifecycle, not faces: the faces stage on 10 minutes of video takes minutes.
+      FACE_RECOGNITION_ENABLED: 'false',
     };
     const tmp = {
       server: dir('redis-tmp-server'),
@@ -347,6 +349,8 @@ describe('embedded mode: serve on a PGlite data dir', () => {
         STORAGE_URL: '',
         // A graceful stop waits this long for a running job, then interrupts it.
         SHUTDOWN_TIMEOUT_MS: '500',
+        // Process lifecycle, not faces: the faces stage on 10 minutes of video takes minutes.
+        FACE_RECOGNITION_ENABLED: 'false',
         TMPDIR: tmp,
       });
       await waitForHealth(port, proc);

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { z } from 'zod';
@@ -105,6 +106,8 @@ const envSchema = z.object({
   LIVE_MAX_CALLS: positiveInt.default(50),
   /** How long a call dropped without `call_end` waits for a reconnect before it is finalised. */
   LIVE_GRACE_PERIOD_MS: z.coerce.number().int().min(0).default(60_000),
+  /** Longer speech without a pause is transcribed in pieces of this length during a live call. */
+  LIVE_MAX_UTTERANCE_SECONDS: z.coerce.number().min(1).max(30).default(6),
   // --- Contacts import/export ----------------------------------------------------------------
   /** Largest vCard/CSV file `POST /api/relationships/import/` accepts; larger → 413. */
   IMPORT_MAX_BYTES: positiveInt.default(50 * 1024 ** 2),
@@ -170,6 +173,22 @@ const envSchema = z.object({
   VOICE_MATCH_THRESHOLD: z.coerce.number().min(-1).max(1).optional(),
   /** Worker threads running speech inference off the event loop. */
   SPEECH_THREADS: positiveInt.max(16).default(1),
+  // --- Faces (engine, enrolment, identification) ------------------------------------------------
+  /** false: recorded calls skip the faces stage and enrolment answers 503 (no face models loaded). */
+  FACE_RECOGNITION_ENABLED: envBoolean.default(true),
+  /** Face inference worker threads (~650 MB each once a face is processed); default: cores − 1, 1–2. */
+  FACE_WORKERS: positiveInt.max(32).optional(),
+  /** Cosine distance under which two faces are the same person (measured on the fixtures). */
+  FACE_MATCH_THRESHOLD: z.coerce.number().gt(0).lt(2).default(0.09),
+  /** Detector confidence below which a face is ignored. */
+  FACE_MIN_SCORE: z.coerce.number().gt(0).lt(1).default(0.5),
+  /** Enrolment: the face must be at least this many pixels wide in the photo. */
+  FACE_ENROL_MIN_SIZE_PX: positiveInt.max(4096).default(64),
+  /** Enrolment: faces less sharp than this (variance of the Laplacian of the 150 px crop) are refused. */
+  FACE_ENROL_MIN_SHARPNESS: z.coerce.number().min(0).default(25),
+  /** Enrolment: the largest photo accepted, in bytes and in pixels (decompression bombs). */
+  FACE_IMAGE_MAX_BYTES: positiveInt.default(20 * 1024 * 1024),
+  FACE_IMAGE_MAX_PIXELS: positiveInt.default(50_000_000),
 });
 
 /** web/dist beside src/ and dist/ (this file is src/infra/config/ or dist/infra/config/). */
@@ -215,6 +234,7 @@ export type AppConfig = {
     maxCallsPerUser: number;
     maxCalls: number;
     gracePeriodMs: number;
+    maxUtteranceSeconds: number;
   };
   contacts: { importMaxBytes: number; importBatchSize: number; phoneDefaultCountry: string | undefined };
   /** The single-page app (`dir` undefined: not served) and the signing of media links. */
@@ -227,6 +247,16 @@ export type AppConfig = {
     embeddingModel: string | undefined;
   };
   speech: SpeechConfig;
+  faces: {
+    enabled: boolean;
+    workers: number;
+    matchThreshold: number;
+    minScore: number;
+    enrolMinSizePx: number;
+    enrolMinSharpness: number;
+    imageMaxBytes: number;
+    imageMaxPixels: number;
+  };
 };
 
 /** Speech settings (issue 5): engine choice and model paths, resolved against MODELS_DIR. */
@@ -320,6 +350,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       maxCallsPerUser: e.LIVE_MAX_CALLS_PER_USER,
       maxCalls: e.LIVE_MAX_CALLS,
       gracePeriodMs: e.LIVE_GRACE_PERIOD_MS,
+      maxUtteranceSeconds: e.LIVE_MAX_UTTERANCE_SECONDS,
     },
     contacts: {
       importMaxBytes: e.IMPORT_MAX_BYTES,
@@ -339,6 +370,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       embeddingModel: e.NOTES_EMBEDDING_MODEL,
     },
     speech: speechConfig(e, path.resolve(e.MODELS_DIR ?? path.join(e.DATA_DIR, 'models'))),
+    faces: {
+      enabled: e.FACE_RECOGNITION_ENABLED,
+      workers: e.FACE_WORKERS ?? Math.max(1, Math.min(2, os.availableParallelism() - 1)),
+      matchThreshold: e.FACE_MATCH_THRESHOLD,
+      minScore: e.FACE_MIN_SCORE,
+      enrolMinSizePx: e.FACE_ENROL_MIN_SIZE_PX,
+      enrolMinSharpness: e.FACE_ENROL_MIN_SHARPNESS,
+      imageMaxBytes: e.FACE_IMAGE_MAX_BYTES,
+      imageMaxPixels: e.FACE_IMAGE_MAX_PIXELS,
+    },
   };
 }
 

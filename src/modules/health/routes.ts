@@ -1,13 +1,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { AppConfig } from '../../infra/config/config.js';
 import type { DatabaseHandle } from '../../infra/db/database.js';
 import type { JobQueue } from '../../infra/queue/index.js';
-import { speechEngineStatus } from '../../pipeline/speech/engines.js';
 
 /** An AI engine as configured: which one, whether it can run, and why (or why not). */
-const engineStatus = z.object({ name: z.string(), available: z.boolean(), reason: z.string() });
-export type EngineStatus = z.infer<typeof engineStatus>;
+export type EngineStatus = { name: string; available: boolean; reason: string | null };
 
 const healthOut = z.object({
   status: z.enum(['ok', 'error']),
@@ -17,25 +14,29 @@ const healthOut = z.object({
   queue_depth: z.object({ waiting: z.number(), active: z.number(), failed: z.number() }).nullable(),
   version: z.string(),
   uptime_seconds: z.number(),
-  engines: z.object({
-    asr: engineStatus,
-    vad: engineStatus,
-    voice: engineStatus,
-    diarization: engineStatus,
-    notes: engineStatus,
-  }),
+  /** AI engines: each says whether it can run here, and why not. */
+  engines: z.record(
+    z.string(),
+    z.object({ name: z.string(), available: z.boolean(), reason: z.string().nullable() }),
+  ),
 });
+
+/** What the health check asks of an engine: a cheap check, never a model load. */
+export type EngineWithStatus = { status(): EngineStatus };
+
+/** Engines whose status is known once, at start (the speech engines: files and libraries present). */
+export function fixedStatuses(statuses: Record<string, EngineStatus>): Record<string, EngineWithStatus> {
+  return Object.fromEntries(
+    Object.entries(statuses).map(([kind, status]) => [kind, { status: () => status }]),
+  );
+}
 
 export const healthRoutes: FastifyPluginAsyncZod<{
   database: DatabaseHandle;
   queue: JobQueue;
   version: string;
-  config: AppConfig;
-  /** Engines whose status their owner reports (the notes engine). */
-  engines: { notes: EngineStatus };
-}> = async (app, { database, queue, version, config, engines: reported }) => {
-  // Engine availability depends on files and libraries present at start; checked once.
-  const engines = { ...speechEngineStatus(config), ...reported };
+  engines: Record<string, EngineWithStatus>;
+}> = async (app, { database, queue, version, engines }) => {
   app.get(
     '/',
     {
@@ -69,7 +70,7 @@ export const healthRoutes: FastifyPluginAsyncZod<{
         queue_depth: queueDepth,
         version,
         uptime_seconds: Math.round(process.uptime()),
-        engines,
+        engines: Object.fromEntries(Object.entries(engines).map(([kind, engine]) => [kind, engine.status()])),
       });
     },
   );

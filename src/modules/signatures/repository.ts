@@ -3,7 +3,9 @@ import type { Database } from '../../infra/db/database.js';
 import {
   faceSignatures,
   identifiedParticipants,
+  interactionParticipants,
   interactionSegments,
+  interactions,
   voiceSignatures,
 } from '../../infra/db/schema.js';
 import { totalCount } from '../../infra/db/sql.js';
@@ -51,8 +53,27 @@ const ORDER_COLUMNS = {
   sample_count: 'sampleCount',
 } as const;
 
+/** Users with more signatures than this are searched through the HNSW index, others exactly. */
+export const EXACT_SEARCH_MAX_ROWS = 20_000;
+/** A user's signature count changes slowly: which search path to take is re-checked this often. */
+const COUNT_CACHE_MS = 60_000;
+
+function toNearest(row: Record<string, unknown>) {
+  return {
+    id: Number(row.id),
+    relationshipId: row.relationship_id === null ? null : Number(row.relationship_id),
+    distance: Number(row.distance),
+  };
+}
+
 export class SignaturesRepository {
-  constructor(private readonly db: Database) {}
+  private readonly counts = new Map<string, { count: number; at: number }>();
+
+  constructor(
+    private readonly db: Database,
+    /** Users with more signatures than this are searched through the HNSW index (tests lower it). */
+    private readonly exactSearchMaxRows = EXACT_SEARCH_MAX_ROWS,
+  ) {}
 
   async list(
     userId: number,
@@ -102,6 +123,7 @@ export class SignaturesRepository {
       seenAt?: Date;
       /** Voices: the embedding engine (see voice_signatures.engine). */
       engine?: string;
+      sampleCount?: number;
     },
   ): Promise<SignatureRow> {
     const seenAt = values.seenAt ?? new Date();
@@ -109,6 +131,7 @@ export class SignaturesRepository {
       userId,
       relationshipId: values.relationshipId ?? null,
       embedding: values.embedding,
+      sampleCount: values.sampleCount ?? 1,
       firstSeenAt: seenAt,
       lastSeenAt: seenAt,
     };
@@ -124,6 +147,65 @@ export class SignaturesRepository {
       .values({ ...common, engine: values.engine ?? '' })
       .returning({ id: voiceSignatures.id });
     return (await this.get(userId, kind, row!.id))!;
+  }
+
+  /**
+   * Counts new sightings of a signature: `samples` more, seen at `seenAt`; with an embedding, the
+   * centroid moves toward it by its weight (an unknown person's group learning from each call).
+   */
+  async addSamples(
+    userId: number,
+    id: number,
+    sighting: { embedding: number[] | null; samples: number; seenAt: Date },
+  ): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      const [row] = await tx
+        .select({ embedding: faceSignatures.embedding, sampleCount: faceSignatures.sampleCount })
+        .from(faceSignatures)
+        .where(and(eq(faceSignatures.userId, userId), eq(faceSignatures.id, id)))
+        .for('update');
+      if (!row) return;
+      await tx
+        .update(faceSignatures)
+        .set({
+          sampleCount: row.sampleCount + sighting.samples,
+          lastSeenAt: sql`greatest(${faceSignatures.lastSeenAt}, ${sighting.seenAt.toISOString()}::timestamptz)`,
+          ...(sighting.embedding && {
+            embedding: weightedCentroidOf([
+              { embedding: row.embedding as number[], weight: row.sampleCount },
+              { embedding: sighting.embedding, weight: sighting.samples },
+            ]),
+          }),
+        })
+        .where(and(eq(faceSignatures.userId, userId), eq(faceSignatures.id, id)));
+    });
+  }
+
+  async setThumbnail(userId: number, id: number, thumbnailPath: string | null): Promise<void> {
+    await this.db
+      .update(faceSignatures)
+      .set({ thumbnailPath })
+      .where(and(eq(faceSignatures.userId, userId), eq(faceSignatures.id, id)));
+  }
+
+  /** Thumbnails of a person's face signatures (a merge keeps one; the caller deletes the others' files). */
+  async faceThumbnails(userId: number, ids: number[]): Promise<Map<number, string>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.db
+      .select({ id: faceSignatures.id, thumbnailPath: faceSignatures.thumbnailPath })
+      .from(faceSignatures)
+      .where(and(eq(faceSignatures.userId, userId), inArray(faceSignatures.id, ids)));
+    return new Map(rows.flatMap((r) => (r.thumbnailPath ? [[r.id, r.thumbnailPath] as const] : [])));
+  }
+
+  /** Ids of the person's signatures of this kind. */
+  async idsOf(userId: number, kind: SignatureKind, relationshipId: number): Promise<number[]> {
+    const t = TABLES[kind];
+    const rows = await this.db
+      .select({ id: t.id })
+      .from(t)
+      .where(and(eq(t.userId, userId), eq(t.relationshipId, relationshipId)));
+    return rows.map((r) => r.id);
   }
 
   /**
@@ -220,18 +302,34 @@ export class SignaturesRepository {
         }
         await tx.delete(t).where(inArray(t.id, mergedIds));
       }
-      // The people seen in calls through this signature are now this person (or unknown).
+      // The people seen in calls through this signature are now this person (or unknown), and
+      // named people join the participants of those calls.
       await tx.update(identifiedParticipants).set({ relationshipId }).where(eq(referenceColumn, survivor.id));
+      if (relationshipId !== null) {
+        await tx.execute(sql`
+          insert into ${interactionParticipants} (interaction_id, relationship_id)
+          select distinct ip.interaction_id, ${relationshipId}::integer
+          from ${identifiedParticipants} ip
+          join ${interactions} i on i.id = ip.interaction_id and i.user_id = ${userId}
+          where ip.${sql.identifier(kind === 'face' ? 'face_signature_id' : 'voice_signature_id')} = ${survivor.id}
+          on conflict do nothing`);
+      }
       return survivor.id;
     });
     return survivorId === undefined ? undefined : this.get(userId, kind, survivorId);
   }
 
   /**
-   * The user's `limit` signatures of this kind closest to `embedding` by cosine distance, through
-   * the HNSW index. The index is shared by all users, so the scan is iterative: without it the
-   * index hands over its `ef_search` nearest rows of anyone and the user filter can leave fewer
-   * than `limit` (or none) of this user's.
+   * The user's `limit` signatures of this kind closest to `embedding` by cosine distance.
+   *
+   * Every query is filtered on the user, and the filter stays index-friendly either way:
+   * - a user with many signatures (more than EXACT_SEARCH_MAX_ROWS) goes through the HNSW index,
+   *   with an iterative scan: the index is shared by all users, and without it the index hands over
+   *   its `ef_search` nearest rows of anyone, which the user filter can leave short or empty;
+   * - a user with fewer is searched exactly through the `(user_id, …)` b-tree: a few thousand
+   *   distances cost less than an HNSW walk, and an iterative scan through other users' rows can
+   *   stop (hnsw.max_scan_tuples) before reaching the few rows of a small user.
+   * (test/api/faces-search.test.ts checks both plans with EXPLAIN.)
    */
   async nearest(
     userId: number,
@@ -243,28 +341,70 @@ export class SignaturesRepository {
   ): Promise<{ id: number; relationshipId: number | null; distance: number }[]> {
     const dim = embedding.length;
     if (!Number.isInteger(dim) || dim < 1) return [];
+    const plan = await this.nearestQuery(userId, kind, embedding, limit, engine);
+    return this.db.transaction(async (tx) => {
+      if (plan.viaIndex) await tx.execute(sql`set local hnsw.iterative_scan = strict_order`);
+      // Both drivers (PGlite, node-postgres) answer raw SQL with `{ rows }`.
+      const result = (await tx.execute(plan.query)) as unknown as { rows: Record<string, unknown>[] };
+      return result.rows.map(toNearest);
+    });
+  }
+
+  /** The SQL `nearest` runs for this user (exposed for EXPLAIN in tests and the benchmark). */
+  async nearestQuery(
+    userId: number,
+    kind: SignatureKind,
+    embedding: number[],
+    limit: number,
+    engine?: string,
+  ): Promise<{ viaIndex: boolean; query: SQL }> {
     const t = TABLES[kind];
+    const dim = embedding.length;
     const vectorType = sql.raw(`vector(${dim})`);
     const query = sql`${JSON.stringify(embedding)}::${vectorType}`;
-    // Voices: the partial expression index of voice-index.ts; faces: the plain column index.
-    const column = kind === 'face' ? sql`${t.embedding}` : sql`(${t.embedding}::${vectorType})`;
-    const distance = sql<number>`${column} <=> ${query}`;
-    return this.db.transaction(async (tx) => {
-      await tx.execute(sql`set local hnsw.iterative_scan = strict_order`);
-      const rows = await tx
-        .select({ id: t.id, relationshipId: t.relationshipId, distance })
-        .from(t)
-        .where(
-          and(
-            eq(t.userId, userId),
-            kind === 'voice' ? sql`vector_dims(${t.embedding}) = ${dim}` : undefined,
-            kind === 'voice' && engine !== undefined ? eq(voiceSignatures.engine, engine) : undefined,
-          ),
-        )
-        .orderBy(distance)
-        .limit(limit);
-      return rows.map((r) => ({ ...r, distance: Number(r.distance) }));
-    });
+    const table = sql.identifier(getTableName(t));
+    const dims =
+      kind === 'voice'
+        ? sql` and vector_dims(s.embedding) = ${dim}${engine === undefined ? sql`` : sql` and s.engine = ${engine}`}`
+        : sql``;
+    const viaIndex = (await this.signatureCount(userId, kind)) > this.exactSearchMaxRows;
+    if (viaIndex) {
+      // Voices: the partial expression index of voice-index.ts; faces: the plain column index.
+      const column = kind === 'face' ? sql`s.embedding` : sql`(s.embedding::${vectorType})`;
+      return {
+        viaIndex,
+        query: sql`select s.id, s.relationship_id, ${column} <=> ${query} as distance
+          from ${table} s where s.user_id = ${userId}${dims}
+          order by ${column} <=> ${query} limit ${limit}`,
+      };
+    }
+    // OFFSET 0 keeps the subquery a subquery: the planner cannot push the ORDER BY into the HNSW index.
+    return {
+      viaIndex,
+      query: sql`select m.id, m.relationship_id, m.embedding::${vectorType} <=> ${query} as distance
+        from (select s.id, s.relationship_id, s.embedding from ${table} s
+              where s.user_id = ${userId}${dims} offset 0) m
+        order by distance limit ${limit}`,
+    };
+  }
+
+  /** How many signatures of this kind the user has, counted up to just past the exact-search limit (cached a minute). */
+  private async signatureCount(userId: number, kind: SignatureKind): Promise<number> {
+    const key = `${kind}:${userId}`;
+    const cached = this.counts.get(key);
+    if (cached && Date.now() - cached.at < COUNT_CACHE_MS) return cached.count;
+    const t = TABLES[kind];
+    const capped = this.db
+      .select({ one: sql`1` })
+      .from(t)
+      .where(eq(t.userId, userId))
+      .limit(this.exactSearchMaxRows + 1)
+      .as('capped');
+    const [row] = await this.db.select({ count: sql<number>`count(*)::int`.mapWith(Number) }).from(capped);
+    const count = row?.count ?? 0;
+    if (this.counts.size > 10_000) this.counts.clear();
+    this.counts.set(key, { count, at: Date.now() });
+    return count;
   }
 
   /**

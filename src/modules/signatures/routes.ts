@@ -17,7 +17,7 @@ export function toSignatureOut(row: SignatureRow) {
   };
 }
 
-function toFaceOut(row: SignatureRow) {
+export function toFaceOut(row: SignatureRow) {
   return {
     ...toSignatureOut(row),
     thumbnail_url: row.thumbnailPath ? `/api/signatures/faces/${row.id}/thumbnail/` : null,
@@ -74,6 +74,21 @@ export const signaturesRoutes: FastifyPluginAsyncZod<{ signatures: SignaturesSer
       async (request) =>
         toOut(await signatures.assign(request.user.id, kind, request.params.id, request.body.relationship)),
     );
+
+    if (kind === 'face') {
+      app.get(
+        '/faces/:id/thumbnail/',
+        { schema: { tags, summary: 'The JPEG thumbnail of a face signature', params: idParams } },
+        async (request, reply) => {
+          const thumbnail = await signatures.thumbnail(request.user.id, request.params.id);
+          return reply
+            .header('content-type', 'image/jpeg')
+            .header('content-length', thumbnail.size)
+            .header('cache-control', 'private, max-age=3600')
+            .send(thumbnail.stream);
+        },
+      );
+    }
 
     app.delete(
       `/${path}/:id/`,

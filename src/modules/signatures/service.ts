@@ -2,6 +2,7 @@ import { notFound } from '../../infra/http/errors.js';
 import { ReferenceCheck } from '../../infra/http/ownership.js';
 import type { PageRequest } from '../../infra/http/pagination.js';
 import { parseOrdering } from '../../infra/http/query.js';
+import { type GetResult, type Storage, StorageNotFoundError } from '../../infra/storage/index.js';
 import type { InteractionsRepository } from '../interactions/repository.js';
 import type { RelationshipsRepository } from '../relationships/repository.js';
 import {
@@ -17,6 +18,7 @@ export class SignaturesService {
     private readonly repo: SignaturesRepository,
     private readonly relationships: RelationshipsRepository,
     private readonly interactions: InteractionsRepository,
+    private readonly storage: Storage,
   ) {}
 
   list(
@@ -54,6 +56,9 @@ export class SignaturesService {
         .missing('relationship', owned.has(relationshipId) ? [] : [relationshipId])
         .throwIfAny();
     }
+    // A merge keeps one thumbnail: the files of the signatures merged away go with them.
+    const group = relationshipId === null ? [] : await this.repo.idsOf(userId, kind, relationshipId);
+    const thumbnails = kind === 'face' ? await this.repo.faceThumbnails(userId, [id, ...group]) : new Map();
     const row = await this.repo.assign(userId, kind, id, relationshipId);
     if (!row) throw notFound();
     if (kind === 'voice') {
@@ -64,10 +69,26 @@ export class SignaturesService {
           await this.interactions.addParticipants(userId, interactionId, [relationshipId]);
       }
     }
+    for (const [signatureId, key] of thumbnails)
+      if (signatureId !== row.id && key !== row.thumbnailPath) await this.storage.delete(key);
     return row;
   }
 
   async delete(userId: number, kind: SignatureKind, id: number): Promise<void> {
-    if (!(await this.repo.delete(userId, kind, id))) throw notFound();
+    const row = await this.repo.delete(userId, kind, id);
+    if (!row) throw notFound();
+    if (row.thumbnailPath) await this.storage.delete(row.thumbnailPath);
+  }
+
+  /** The JPEG thumbnail of a face signature; 404 when it is not the user's or has none. */
+  async thumbnail(userId: number, id: number): Promise<GetResult> {
+    const row = await this.get(userId, 'face', id);
+    if (!row.thumbnailPath) throw notFound();
+    try {
+      return await this.storage.get(row.thumbnailPath);
+    } catch (error) {
+      if (error instanceof StorageNotFoundError) throw notFound();
+      throw error;
+    }
   }
 }
