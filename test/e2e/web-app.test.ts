@@ -353,10 +353,26 @@ describe('the web app in a browser', () => {
     expect(watch.take()).toEqual([]);
   });
 
-  it('shows the unknown people page (empty until the face and speech stages land)', async () => {
+  it('shows the unknown people the processed call met, with thumbnails, and names one', async () => {
     await nav(page, 'Unknown people').click();
-    await page.getByText('No unknown faces.').waitFor();
-    await page.getByText('No unknown voices.').waitFor();
+    const faces = page.locator('section[aria-labelledby="faces-heading"] li.card');
+    await faces.first().waitFor();
+    const before = await faces.count();
+    // Each unknown face shows its thumbnail (fetched with the token).
+    await expect
+      .poll(() =>
+        faces
+          .first()
+          .locator('img')
+          .evaluate((img) => (img as HTMLImageElement).naturalWidth),
+      )
+      .toBeGreaterThan(0);
+    await screenshot(page, '10-unknown-people');
+    const first = faces.first();
+    await first.getByLabel('A new person').check();
+    await first.getByLabel('Name').fill('Someone from the cast');
+    await first.getByRole('button', { name: 'Create and assign' }).click();
+    await expect.poll(() => faces.count()).toBe(before - 1);
     expect(watch.take()).toEqual([]);
   });
 
@@ -374,7 +390,7 @@ describe('the web app in a browser', () => {
       phone.page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
     expect(await overflow()).toEqual([]);
     expect(await scrollsSideways()).toBe(false);
-    await screenshot(phone.page, '10-phone-people');
+    await screenshot(phone.page, '11-phone-people');
     await phone.page.getByRole('link', { name: 'Grace Hopper' }).click();
     await phone.page.getByRole('heading', { level: 1, name: 'Grace Hopper' }).waitFor();
     expect(await overflow()).toEqual([]);
