@@ -136,7 +136,8 @@ export async function streamCall(options: StreamOptions) {
   socket.send(JSON.stringify({ type: 'call_end' }));
   const ended = await next('call_ended');
   socket.close();
-  return { interactionId: interactionId as number, ended, received, duringCall };
+  // `startedAt` (performance.now() when the first item went out): media time t was sent at startedAt + t / speed.
+  return { interactionId: interactionId as number, ended, received, duringCall, startedAt: started };
 }
 
 async function main() {

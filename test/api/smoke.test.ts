@@ -14,6 +14,24 @@ describe('health', () => {
     expect(res.body).toMatchObject({ status: 'ok', database: 'ok', queue: 'inline' });
   });
 
+  it('reports every engine and the event loop’s delay', async () => {
+    const res = await ctx.anonymous.get('/api/health/');
+    expect(Object.keys(res.body.engines).sort()).toEqual([
+      'asr',
+      'diarization',
+      'face',
+      'notes',
+      'vad',
+      'voice',
+    ]);
+    for (const engine of Object.values(res.body.engines))
+      expect(engine).toMatchObject({ name: expect.any(String), available: expect.any(Boolean) });
+    const delay = res.body.event_loop_delay_ms;
+    expect(delay.window_seconds).toBe(10);
+    expect(delay.p99).toBeGreaterThanOrEqual(delay.p50);
+    expect(delay.max).toBeGreaterThanOrEqual(delay.p99);
+  });
+
   it('accepts the path without a trailing slash', async () => {
     expect((await ctx.anonymous.get('/api/health')).status).toBe(200);
   });

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { DatabaseHandle } from '../../infra/db/database.js';
 import type { JobQueue } from '../../infra/queue/index.js';
+import { EventLoopMonitor } from './event-loop.js';
 
 /** An AI engine as configured: which one, whether it can run, and why (or why not). */
 export type EngineStatus = { name: string; available: boolean; reason: string | null };
@@ -14,6 +15,13 @@ const healthOut = z.object({
   queue_depth: z.object({ waiting: z.number(), active: z.number(), failed: z.number() }).nullable(),
   version: z.string(),
   uptime_seconds: z.number(),
+  /** How long ready callbacks waited on this process' event loop, over the last 10 s window (ms). */
+  event_loop_delay_ms: z.object({
+    p50: z.number(),
+    p99: z.number(),
+    max: z.number(),
+    window_seconds: z.number(),
+  }),
   /** AI engines: each says whether it can run here, and why not. */
   engines: z.record(
     z.string(),
@@ -37,6 +45,8 @@ export const healthRoutes: FastifyPluginAsyncZod<{
   version: string;
   engines: Record<string, EngineWithStatus>;
 }> = async (app, { database, queue, version, engines }) => {
+  const eventLoop = new EventLoopMonitor();
+  app.addHook('onClose', async () => eventLoop.close());
   app.get(
     '/',
     {
@@ -70,6 +80,7 @@ export const healthRoutes: FastifyPluginAsyncZod<{
         queue_depth: queueDepth,
         version,
         uptime_seconds: Math.round(process.uptime()),
+        event_loop_delay_ms: eventLoop.read(),
         engines: Object.fromEntries(Object.entries(engines).map(([kind, engine]) => [kind, engine.status()])),
       });
     },

@@ -1,0 +1,176 @@
+/**
+ * Live-call benchmark: a real `rapport serve` (embedded PGlite, all engines as configured) in a
+ * child process, and simulated calls streaming the fixture clip looped to LIVE_BENCH_SECONDS as a
+ * camera and microphone would (1 JPEG frame/s, 16 kHz PCM in 200 ms chunks, real time), with
+ * lin_manuel_miranda enrolled. Prints per level of concurrent calls:
+ *
+ * - first frame → `participant_identified` (he is on screen from the start of the clip, so this is
+ *   the latency from a frame with a known face, plus the engine's start on the first call);
+ * - end of an utterance (its last sample sent) → its final `transcription_update`;
+ * - the server's event-loop delay p99 over the last 10 s of the level (`GET /api/health/`);
+ * - the server's RSS.
+ * Levels grow until the utterance latency p50 passes 3 s (or LIVE_BENCH_MAX_CALLS).
+ *
+ *   npm run bench:live                        # levels 1, 2, 3, 4
+ *   LIVE_BENCH_MAX_CALLS=8 LIVE_BENCH_SECONDS=60 npm run bench:live
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { streamCall } from '../examples/live-client.js';
+import { resolveMediaBinaries } from '../src/infra/media/index.js';
+import { type CliProcess, freePort, REPO_ROOT, runCli, waitForHealth } from '../test/helpers/process.js';
+
+const CLIP = path.resolve(REPO_ROOT, '../shared/fixtures/video/short_hamilton_clip.mp4');
+const LIN = path.resolve(REPO_ROOT, '../shared/fixtures/faces/lin_manuel_miranda-ref.png');
+const SECONDS = Number(process.env.LIVE_BENCH_SECONDS) || 30;
+const MAX_CALLS = Number(process.env.LIVE_BENCH_MAX_CALLS) || 4;
+const UTTERANCE_LIMIT_MS = 3000;
+
+const percentile = (values: number[], p: number) => {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+};
+const ms = (v: number) => (Number.isFinite(v) ? `${Math.round(v)}` : '—');
+
+function rssMb(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Math.round(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
+}
+
+async function main() {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'rapport-bench-live-'));
+  let server: CliProcess | undefined;
+  try {
+    // The clip looped (stream copy) to the call length.
+    const { ffmpeg } = await resolveMediaBinaries();
+    const call = path.join(work, 'call.mp4');
+    const loops = Math.max(0, Math.ceil(SECONDS / 10) - 1);
+    const made = spawnSync(ffmpeg.path, [
+      '-v',
+      'error',
+      '-stream_loop',
+      String(loops),
+      '-i',
+      CLIP,
+      '-t',
+      String(SECONDS),
+      '-c',
+      'copy',
+      call,
+    ]);
+    if (made.status !== 0) throw new Error(`ffmpeg: ${made.stderr}`);
+
+    const port = await freePort();
+    server = runCli(['serve'], {
+      DATA_DIR: path.join(work, 'data'),
+      PORT: String(port),
+      DATABASE_URL: '',
+      REDIS_URL: '',
+      STORAGE_URL: '',
+      LIVE_MAX_CALLS_PER_USER: String(MAX_CALLS),
+    });
+    await waitForHealth(port, server, 120_000);
+    const http = `http://127.0.0.1:${port}`;
+    const register = await fetch(`${http}/api/auth/users/register/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        username: 'bench',
+        email: 'bench@example.com',
+        password: 'violet-harbour-42-lantern',
+        password_confirm: 'violet-harbour-42-lantern',
+      }),
+    });
+    const { user, token } = (await register.json()) as { user: { id: number }; token: string };
+    const auth = { authorization: `Token ${token}` };
+    const lin = (await (
+      await fetch(`${http}/api/relationships/`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'Lin-Manuel Miranda', relationship_type: 'FRIEND' }),
+      })
+    ).json()) as { id: number };
+    const form = new FormData();
+    form.append('image', new Blob([new Uint8Array(fs.readFileSync(LIN))], { type: 'image/png' }), 'lin.png');
+    const enrolled = await fetch(`${http}/api/relationships/${lin.id}/faces/`, {
+      method: 'POST',
+      headers: auth,
+      body: form,
+    });
+    if (enrolled.status !== 201) throw new Error(`enrolment: ${enrolled.status} ${await enrolled.text()}`);
+    const health = (await (await fetch(`${http}/api/health/`)).json()) as {
+      engines: Record<string, { name: string; available: boolean }>;
+    };
+    const engines = Object.entries(health.engines)
+      .map(([kind, e]) => `${kind}=${e.available ? e.name : 'off'}`)
+      .join(' ');
+    console.log(
+      `live-call bench: ${SECONDS} s calls, 1 frame/s + real-time audio; ${os.cpus().length} cores; ${engines}\n`,
+    );
+
+    const rows: string[][] = [];
+    for (let calls = 1; calls <= MAX_CALLS; calls++) {
+      const identify: number[] = [];
+      const utterance: number[] = [];
+      let identifiedCalls = 0;
+      await Promise.all(
+        Array.from({ length: calls }, async () => {
+          const arrivals: { type: string; at: number; message: Record<string, unknown> }[] = [];
+          const result = await streamCall({
+            url: `ws://127.0.0.1:${port}`,
+            userId: user.id,
+            token,
+            file: call,
+            fps: 1,
+            chunkMs: 200,
+            speed: 1,
+            onMessage: (message) => arrivals.push({ type: message.type, at: performance.now(), message }),
+          });
+          const found = arrivals.find((a) => a.type === 'participant_identified');
+          if (found) {
+            identifiedCalls++;
+            identify.push(found.at - result.startedAt);
+          }
+          for (const a of arrivals.filter((x) => x.type === 'transcription_update' && x.message.is_final))
+            utterance.push(a.at - (result.startedAt + Number(a.message.end) * 1000));
+        }),
+      );
+      const after = (await (await fetch(`${http}/api/health/`)).json()) as {
+        event_loop_delay_ms: { p99: number };
+      };
+      const row = [
+        String(calls),
+        `${identifiedCalls}/${calls}`,
+        `${ms(percentile(identify, 50))} / ${ms(percentile(identify, 95))}`,
+        String(utterance.length),
+        `${ms(percentile(utterance, 50))} / ${ms(percentile(utterance, 95))} / ${ms(Math.max(...utterance))}`,
+        String(after.event_loop_delay_ms.p99),
+        String(rssMb(server.child.pid!)),
+      ];
+      rows.push(row);
+      console.log(row.join(' | '));
+      if (percentile(utterance, 50) > UTTERANCE_LIMIT_MS) break;
+    }
+    console.log(
+      '\n| calls | identified | first frame → identified p50 / p95 ms | utterances | utterance end → final update p50 / p95 / max ms | event-loop delay p99 ms | server RSS MB |',
+    );
+    console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+    for (const row of rows) console.log(`| ${row.join(' | ')} |`);
+    const sustained = rows.filter((r) => Number(r[4]!.split(' / ')[0]) <= UTTERANCE_LIMIT_MS).length;
+    console.log(
+      `\nsustained with utterance latency p50 ≤ ${UTTERANCE_LIMIT_MS} ms: ${sustained} concurrent call(s)`,
+    );
+  } finally {
+    server?.child.kill('SIGTERM');
+    await server?.exited;
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
