@@ -89,6 +89,27 @@ export type InteractionProcessingEvent = {
 
 export const userChannel = (userId: number) => `user:${userId}`;
 
+export type ProcessingUpdate = Omit<InteractionProcessingEvent, 'type' | 'interaction_id'>;
+
+/**
+ * Tells the user's clients how a run moves (media or notes-only). Best effort: the status is in
+ * the database either way, so a lost event is logged, never fatal to the job.
+ */
+export async function publishProcessing(
+  events: EventBus,
+  log: Logger,
+  run: { userId: number; interactionId: number },
+  update: ProcessingUpdate,
+): Promise<void> {
+  await events
+    .publish(userChannel(run.userId), {
+      type: 'interaction.processing',
+      interaction_id: run.interactionId,
+      ...update,
+    })
+    .catch((error) => log.warn({ err: error }, 'could not publish a processing event'));
+}
+
 export type MediaProcessorDeps = {
   config: AppConfig;
   storage: Storage;
@@ -140,18 +161,8 @@ export function createMediaProcessor(deps: MediaProcessorDeps) {
   const { config, storage, interactions, events } = deps;
   const { stages } = deps;
 
-  async function publish(
-    data: ProcessMediaJob,
-    event: Omit<InteractionProcessingEvent, 'type' | 'interaction_id'>,
-  ) {
-    await events
-      .publish(userChannel(data.userId), {
-        type: 'interaction.processing',
-        interaction_id: data.interactionId,
-        ...event,
-      })
-      .catch((error) => deps.log.warn({ err: error }, 'could not publish a processing event'));
-  }
+  const publish = (data: ProcessMediaJob, event: ProcessingUpdate) =>
+    publishProcessing(events, deps.log, data, event);
 
   async function fail(data: ProcessMediaJob, error: string, progress: ProcessingProgress) {
     await interactions.finishProcessing(data.userId, data.interactionId, data.mediaKey, {

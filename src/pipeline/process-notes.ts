@@ -7,7 +7,7 @@ import type { Job } from '../infra/queue/index.js';
 import type { InteractionsRepository } from '../modules/interactions/repository.js';
 import type { NotesExtractionService } from '../modules/notes/extraction.js';
 import { NotesEngineError } from './engines/notes/index.js';
-import { type InteractionProcessingEvent, userChannel } from './process-media.js';
+import { type ProcessingUpdate, publishProcessing } from './process-media.js';
 
 /** Notes from a transcript that came without media (an import): no probe, audio or speech. */
 export const EXTRACT_NOTES_JOB = 'extract-notes';
@@ -39,18 +39,8 @@ export type NotesProcessorDeps = {
 export function createNotesProcessor(deps: NotesProcessorDeps) {
   const { config, interactions, extraction, events } = deps;
 
-  async function publish(
-    data: ExtractNotesJob,
-    event: Omit<InteractionProcessingEvent, 'type' | 'interaction_id'>,
-  ) {
-    await events
-      .publish(userChannel(data.userId), {
-        type: 'interaction.processing',
-        interaction_id: data.interactionId,
-        ...event,
-      })
-      .catch((error) => deps.log.warn({ err: error }, 'could not publish a processing event'));
-  }
+  const publish = (data: ExtractNotesJob, event: ProcessingUpdate) =>
+    publishProcessing(events, deps.log, data, event);
 
   async function finish(data: ExtractNotesJob, progress: ProcessingProgress, error?: string) {
     await interactions.finishNotesRun(
