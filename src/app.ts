@@ -68,6 +68,7 @@ import { webAppRoutes } from './modules/web-app/routes.js';
 import type { FaceEngine } from './pipeline/engines/face/index.js';
 import { createNotesEngine } from './pipeline/engines/notes/index.js';
 import { speechEngineStatus } from './pipeline/speech/engines.js';
+import type { LiveSpeechThreads } from './pipeline/speech/live-threads.js';
 import type { SpeechWorkers } from './pipeline/speech/pool.js';
 
 export const VERSION: string = JSON.parse(
@@ -84,6 +85,8 @@ export type AppDeps = {
   /** Notes and summaries (live calls end with them); absent, live calls store the transcript only. */
   notesExtraction?: NotesExtractionService;
   speech: SpeechWorkers;
+  /** Live-call speech; absent, live calls have no transcript. */
+  liveSpeech?: LiveSpeechThreads;
   faceEngine: FaceEngine;
 };
 
@@ -244,14 +247,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     config: config.live,
     services,
     interactions: new InteractionsRepository(database.db),
+    events,
     engines: createLiveEngines({
       notesExtraction: deps.notesExtraction,
-      speech: deps.speech,
+      speech: deps.liveSpeech,
       faceEngine: deps.faceEngine,
       faces: config.faces,
       storage: deps.storage,
       signatures: new SignaturesRepository(database.db),
-      maxUtteranceSeconds: config.live.maxUtteranceSeconds,
       log: app.log,
     }),
   });

@@ -18,6 +18,8 @@ import {
   userChannel,
 } from './pipeline/process-media.js';
 import { createNotesProcessor, EXTRACT_NOTES_JOB, extractNotesJob } from './pipeline/process-notes.js';
+import { speechSettings } from './pipeline/speech/engines.js';
+import { LiveSpeechThreads } from './pipeline/speech/live-threads.js';
 import { SpeechWorkers } from './pipeline/speech/pool.js';
 
 /** The adapters behind the services: storage, job queue and event bus, chosen by configuration. */
@@ -29,6 +31,8 @@ export type Runtime = {
   notesExtraction: NotesExtractionService;
   /** Speech inference threads (voice enrolment, the speech stage, live calls). */
   speech: SpeechWorkers;
+  /** Live-call speech threads (started with the first call). */
+  liveSpeech: LiveSpeechThreads;
   /** Face detection and embedding (worker threads, started by the first face): enrolment, pipeline, live calls. */
   faceEngine: FaceEngine;
   /** Consume pipeline and maintenance jobs in this process (the embedded server, or `rapport worker`). */
@@ -63,6 +67,18 @@ export async function createRuntime(
   }
   const interactions = new InteractionsRepository(database.db);
   const speech = new SpeechWorkers(config);
+  const liveSpeech = new LiveSpeechThreads(
+    speechSettings(config),
+    {
+      threads: config.live.speechThreads,
+      maxUtteranceSeconds: config.live.maxUtteranceSeconds,
+      partials: {
+        partialEverySeconds: config.live.partialIntervalMs / 1000,
+        repeatPartialAfterSeconds: 2,
+      },
+    },
+    logger,
+  );
   const faceEngine = createFaceEngine(config);
 
   // A job that ran out of attempts without recording a verdict (its workers kept dying): FAILED.
@@ -111,6 +127,7 @@ export async function createRuntime(
     events,
     notesExtraction,
     speech,
+    liveSpeech,
     faceEngine,
     async startWorkers() {
       await removeAbandonedWorkDirs(logger);
@@ -159,7 +176,13 @@ export async function createRuntime(
       try {
         await queue.close(config.shutdownTimeoutMs);
       } finally {
-        await Promise.all([events.close(), notesEngine.close?.(), speech.close(), faceEngine.close()]);
+        await Promise.all([
+          events.close(),
+          notesEngine.close?.(),
+          speech.close(),
+          liveSpeech.close(),
+          faceEngine.close(),
+        ]);
       }
     },
   };

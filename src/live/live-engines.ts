@@ -6,10 +6,9 @@ import { toNoteOut } from '../modules/notes/routes.js';
 import { saveFaceThumbnail } from '../modules/signatures/face-thumbnails.js';
 import type { SignaturesRepository } from '../modules/signatures/repository.js';
 import type { FaceEngine } from '../pipeline/engines/face/index.js';
-import { SileroVad, sileroModelPath } from '../pipeline/engines/vad/silero.js';
 import { FaceIdentifier } from '../pipeline/faces/identifier.js';
 import { asrStatus, vadStatus } from '../pipeline/speech/engines.js';
-import type { SpeechWorkers } from '../pipeline/speech/pool.js';
+import type { LiveSpeechThreads } from '../pipeline/speech/live-threads.js';
 import type { LiveEngines } from './engines.js';
 import { openLiveFaces } from './faces-session.js';
 import { openLiveSpeech } from './speech-session.js';
@@ -17,12 +16,11 @@ import { openLiveSpeech } from './speech-session.js';
 /** What a live call can use in this process; each capability is optional. */
 export type LiveEngineDeps = {
   notesExtraction?: NotesExtractionService | undefined;
-  speech?: SpeechWorkers | undefined;
+  speech?: LiveSpeechThreads | undefined;
   faceEngine?: FaceEngine | undefined;
   faces: AppConfig['faces'];
   storage: Storage;
   signatures: SignaturesRepository;
-  maxUtteranceSeconds: number;
   log: Logger;
 };
 
@@ -37,19 +35,9 @@ export function createLiveEngines(deps: LiveEngineDeps): LiveEngines {
     };
   }
   // Speech needs voice activity (to find utterances) and a recogniser (to have something to say).
-  // Utterances are cut at LIVE_MAX_UTTERANCE_SECONDS so that someone talking on and on still
-  // shows up in the transcript while the call runs.
-  const vadModel =
-    speech && vadStatus(speech.settings).available
-      ? sileroModelPath(speech.settings.vadModelPath)
-      : undefined;
-  const vad = vadModel ? new SileroVad(vadModel, { maxSpeechSeconds: deps.maxUtteranceSeconds }) : undefined;
-  if (speech && vad && asrStatus(speech.settings).available) {
+  if (speech && vadStatus(speech.settings).available && asrStatus(speech.settings).available) {
     engines.openAudio = (call) =>
-      openLiveSpeech(
-        { workers: speech, signatures: deps.signatures, openVad: () => vad.stream(), log: deps.log },
-        call,
-      );
+      openLiveSpeech({ threads: speech, signatures: deps.signatures, log: deps.log }, call);
   }
   const { faceEngine, faces, storage, signatures } = deps;
   if (faceEngine && faces.enabled) {

@@ -144,4 +144,12 @@ export type ServerMessage =
     }
   | { type: 'note_generated'; note: NoteOut }
   | { type: 'call_ended'; interaction_id: number; summary: string; notes_created: number }
-  | { type: 'error'; code: ErrorCode; message: string };
+  | { type: 'error'; code: ErrorCode; message: string }
+  /** Rapport's addition (docs/websocket-additions.md): a recording of this user moves through processing. */
+  | {
+      type: 'processing_update';
+      interaction_id: number;
+      status: 'PROCESSING' | 'COMPLETED' | 'FAILED';
+      progress: { stage: string; percent: number };
+      error?: string;
+    };

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { RawData } from 'ws';
 import type { Services } from '../app.js';
 import type { AppConfig } from '../infra/config/config.js';
+import type { EventBus } from '../infra/events/index.js';
 import type { InteractionsRepository } from '../modules/interactions/repository.js';
 import type { LiveEngines } from './engines.js';
 import { CLOSE } from './protocol.js';
@@ -14,6 +15,7 @@ export type LiveDeps = {
   services: Services;
   interactions: InteractionsRepository;
   engines: LiveEngines;
+  events?: EventBus;
 };
 
 /**
@@ -74,6 +76,7 @@ export async function liveRoutes(app: FastifyInstance, deps: LiveDeps): Promise<
           notes: services.notes,
           signatures: services.signatures,
           engines: deps.engines,
+          ...(deps.events ? { events: deps.events } : {}),
           log,
         },
         log,

@@ -1,9 +1,11 @@
 import type { FastifyBaseLogger as Logger } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { AppConfig } from '../infra/config/config.js';
+import type { EventBus } from '../infra/events/index.js';
 import { ApiError } from '../infra/http/errors.js';
 import type { InteractionsService } from '../modules/interactions/service.js';
 import type { SignaturesService } from '../modules/signatures/service.js';
+import { type InteractionProcessingEvent, userChannel } from '../pipeline/process-media.js';
 import { decodePcm } from './audio.js';
 import { type CallDeps, LiveCall } from './call.js';
 import { SocketLimiter } from './limits.js';
@@ -23,6 +25,8 @@ import type { CallRegistry } from './registry.js';
 
 export type SessionDeps = CallDeps & {
   config: AppConfig['live'];
+  /** The user's event channel: background processing is forwarded as `processing_update`. */
+  events?: EventBus;
   registry: CallRegistry;
   interactionsService: InteractionsService;
   signatures: SignaturesService;
@@ -40,6 +44,7 @@ export class LiveSession {
   private readonly limiter: SocketLimiter;
   private queue: Promise<void> = Promise.resolve();
   private closed = false;
+  private unsubscribe: (() => void) | undefined;
   /** This socket's identity towards the call it drives. */
   private readonly sender = (message: ServerMessage) => this.send(message);
 
@@ -54,6 +59,25 @@ export class LiveSession {
     socket.on('close', () => this.onClose());
     socket.on('error', (error) => log.debug({ err: error }, 'live socket error'));
     this.send({ type: 'connection_established', user_id: userId });
+    this.forwardProcessing();
+  }
+
+  /** An upload finishing while the user is on a call shows up there too (best effort). */
+  private forwardProcessing(): void {
+    const subscription = this.deps.events?.subscribe(userChannel(this.userId), (event) => {
+      const update = event as Partial<InteractionProcessingEvent>;
+      if (update.type !== 'interaction.processing' || !update.interaction_id || !update.status) return;
+      this.send({
+        type: 'processing_update',
+        interaction_id: update.interaction_id,
+        status: update.status,
+        progress: update.progress ?? { stage: 'queued', percent: 0 },
+        ...(update.error ? { error: update.error } : {}),
+      });
+    });
+    if (!subscription) return;
+    this.unsubscribe = subscription;
+    subscription.ready.catch((error) => this.log.warn({ err: error }, 'live socket: no processing events'));
   }
 
   private send(message: ServerMessage): void {
@@ -204,6 +228,7 @@ export class LiveSession {
 
   private onClose(): void {
     this.closed = true;
+    this.unsubscribe?.();
     const call = this.call;
     if (call && !call.ended && call.isAttached(this.sender)) {
       this.log.info({ interaction: call.interactionId }, 'live socket closed without call_end: grace period');

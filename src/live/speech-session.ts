@@ -1,21 +1,16 @@
 import type { FastifyBaseLogger as Logger } from 'fastify';
 import type { SignaturesRepository } from '../modules/signatures/repository.js';
-import type { StreamingVoiceActivity, Utterance } from '../pipeline/engines/vad/vad.js';
 import { cosine } from '../pipeline/speech/diarize.js';
-import type { SpeechWorkers } from '../pipeline/speech/pool.js';
+import type { LiveSpeechThreads } from '../pipeline/speech/live-threads.js';
+import type { LiveSpeechEvent } from '../pipeline/speech/live-transcriber.js';
 import type { EmbedResult } from '../pipeline/speech/worker.js';
 import type { AudioSession, CallSink } from './engines.js';
 
 export type LiveSpeechDeps = {
-  workers: SpeechWorkers;
+  threads: LiveSpeechThreads;
   signatures: SignaturesRepository;
-  /** A fresh streaming voice-activity detector (one per call). */
-  openVad: () => StreamingVoiceActivity;
   log: Logger;
 };
-
-/** A tenth of a second of silence: enough to load the recogniser. */
-const SPEECH_WARM_UP_SAMPLES = 1600;
 
 /** One voice heard in this call: who it is, and the running mean of its utterances. */
 type CallSpeaker = {
@@ -28,23 +23,18 @@ type CallSpeaker = {
 };
 
 /**
- * Speech in a live call: voice activity cuts the stream into utterances; each is transcribed and
- * its voice embedded in the speech worker threads (in order, one after another), then attributed
- * to a speaker of this call — the same voice as an earlier utterance, else a voice signature of
- * the user (known person or unknown voice), else a new unknown voice. Final segments only: the
- * offline recognisers decode whole utterances.
+ * Speech in a live call: the speech thread cuts the stream into utterances, sends the
+ * recogniser's guesses while one is spoken (partial updates) and its final text and voice when it
+ * ends; here each final utterance is attributed to a speaker of this call — the same voice as an
+ * earlier utterance, else a voice signature of the user (known person or unknown voice), else a
+ * new unknown voice — which needs the database, so it stays on the event loop.
  */
 export function openLiveSpeech(deps: LiveSpeechDeps, call: CallSink): AudioSession {
-  const vad = deps.openVad();
-  // Start the speech thread and load its models now, not on the first utterance of the call.
-  let work: Promise<void> = deps.workers
-    .transcribe(new Float32Array(SPEECH_WARM_UP_SAMPLES))
-    .then(() => undefined)
-    .catch((error) => deps.log.warn({ err: error }, 'live call: the speech engine did not start'));
   const speakers: CallSpeaker[] = [];
-  /** Call time (s) of the first sample the detector got: utterance times are relative to it. */
+  /** Call time (s) of the first sample the thread got: its times are relative to it. */
   let origin: number | undefined;
-
+  // Events are handled in order, so a partial never overtakes the final before it.
+  let work: Promise<void> = Promise.resolve();
   const speakerOf = async (voice: EmbedResult): Promise<CallSpeaker | null> => {
     const { embedding } = voice;
     if (!embedding) return null;
@@ -91,19 +81,21 @@ export function openLiveSpeech(deps: LiveSpeechDeps, call: CallSink): AudioSessi
     return speaker;
   };
 
-  const handle = async (utterance: Utterance) => {
-    const start = (origin ?? 0) + utterance.start;
-    const end = (origin ?? 0) + utterance.end;
-    const [segments, voice] = await Promise.all([
-      deps.workers.transcribe(utterance.samples),
-      deps.workers.embed(utterance.samples),
-    ]);
-    const text = segments
-      .map((s) => s.text.trim())
-      .filter(Boolean)
-      .join(' ');
-    if (!text) return;
-    const speaker = await speakerOf(voice);
+  const handle = async (event: LiveSpeechEvent) => {
+    const start = (origin ?? 0) + event.start;
+    const end = (origin ?? 0) + event.end;
+    if (event.kind === 'partial') {
+      call.transcript({
+        start,
+        end,
+        text: event.text,
+        voiceSignatureId: null,
+        relationshipId: null,
+        isFinal: false,
+      });
+      return;
+    }
+    const speaker = event.text && event.voice ? await speakerOf(event.voice) : null;
     if (speaker?.relationshipId != null) {
       await call.identified({
         relationshipId: speaker.relationshipId,
@@ -117,28 +109,28 @@ export function openLiveSpeech(deps: LiveSpeechDeps, call: CallSink): AudioSessi
     call.transcript({
       start,
       end,
-      text,
+      text: event.text,
       voiceSignatureId: speaker?.voiceSignatureId ?? null,
       relationshipId: speaker?.relationshipId ?? null,
       isFinal: true,
     });
   };
 
-  const enqueue = (utterances: Utterance[]) => {
-    for (const utterance of utterances) {
+  const session = deps.threads.open((events) => {
+    for (const event of events) {
       work = work.then(() =>
-        handle(utterance).catch((error) => deps.log.warn({ err: error }, 'live call: an utterance failed')),
+        handle(event).catch((error) => deps.log.warn({ err: error }, 'live call: an utterance failed')),
       );
     }
-  };
+  });
 
   return {
     push(samples, at) {
       origin ??= at;
-      enqueue(vad.push(samples));
+      session.push(samples);
     },
     async finish() {
-      enqueue(vad.flush());
+      await session.finish();
       await work;
     },
   };

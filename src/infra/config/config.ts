@@ -106,8 +106,12 @@ const envSchema = z.object({
   LIVE_MAX_CALLS: positiveInt.default(50),
   /** How long a call dropped without `call_end` waits for a reconnect before it is finalised. */
   LIVE_GRACE_PERIOD_MS: z.coerce.number().int().min(0).default(60_000),
-  /** Longer speech without a pause is transcribed in pieces of this length during a live call. */
-  LIVE_MAX_UTTERANCE_SECONDS: z.coerce.number().min(1).max(30).default(6),
+  /** Longer speech without a pause is cut into utterances (transcript segments) of this length. */
+  LIVE_MAX_UTTERANCE_SECONDS: z.coerce.number().min(1).max(30).default(15),
+  /** How often a partial (`is_final: false`) transcript update is computed while someone speaks. */
+  LIVE_PARTIAL_INTERVAL_MS: z.coerce.number().int().min(200).max(10_000).default(1000),
+  /** Threads running live-call speech (each call stays on one); default: the cores, at most 4. */
+  LIVE_SPEECH_THREADS: positiveInt.max(16).optional(),
   // --- Contacts import/export ----------------------------------------------------------------
   /** Largest vCard/CSV file `POST /api/relationships/import/` accepts; larger → 413. */
   IMPORT_MAX_BYTES: positiveInt.default(50 * 1024 ** 2),
@@ -235,6 +239,8 @@ export type AppConfig = {
     maxCalls: number;
     gracePeriodMs: number;
     maxUtteranceSeconds: number;
+    partialIntervalMs: number;
+    speechThreads: number;
   };
   contacts: { importMaxBytes: number; importBatchSize: number; phoneDefaultCountry: string | undefined };
   /** The single-page app (`dir` undefined: not served) and the signing of media links. */
@@ -351,6 +357,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       maxCalls: e.LIVE_MAX_CALLS,
       gracePeriodMs: e.LIVE_GRACE_PERIOD_MS,
       maxUtteranceSeconds: e.LIVE_MAX_UTTERANCE_SECONDS,
+      partialIntervalMs: e.LIVE_PARTIAL_INTERVAL_MS,
+      speechThreads: e.LIVE_SPEECH_THREADS ?? Math.min(4, os.availableParallelism()),
     },
     contacts: {
       importMaxBytes: e.IMPORT_MAX_BYTES,

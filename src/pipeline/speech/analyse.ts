@@ -1,4 +1,4 @@
-import type { AsrSegment, SpeechRecognizer } from '../engines/asr/asr.js';
+import { type AsrSegment, concatSamples, type SpeechRecognizer } from '../engines/asr/asr.js';
 import type { SpeakerDiarizer } from '../engines/diarization/diarization.js';
 import type { SpeechRegion, VoiceActivityDetector } from '../engines/vad/vad.js';
 import type { VoiceEmbedder } from '../engines/voice/voice.js';
@@ -203,7 +203,7 @@ function speakerEmbeddings(
       parts.push(piece);
       taken += piece.length / SAMPLE_RATE;
     }
-    const joined = concat(parts);
+    const joined = concatSamples(parts);
     if (joined.length / SAMPLE_RATE < voice.minSeconds) continue;
     speakers.push({
       speaker,
@@ -213,14 +213,4 @@ function speakerEmbeddings(
     });
   }
   return speakers.sort((a, b) => a.speaker - b.speaker);
-}
-
-export function concat(parts: Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }

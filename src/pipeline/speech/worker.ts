@@ -1,9 +1,9 @@
 import type { MessagePort } from 'node:worker_threads';
-import type { AsrSegment, SpeechRecognizer } from '../engines/asr/asr.js';
+import { type AsrSegment, concatSamples, type SpeechRecognizer } from '../engines/asr/asr.js';
 import type { SpeakerDiarizer } from '../engines/diarization/diarization.js';
 import type { VoiceActivityDetector } from '../engines/vad/vad.js';
 import type { VoiceEmbedder } from '../engines/voice/voice.js';
-import { analyseSpeech, concat, type SpeechAnalysis } from './analyse.js';
+import { analyseSpeech, type SpeechAnalysis } from './analyse.js';
 import { slice } from './diarize.js';
 import {
   createDiarizer,
@@ -33,15 +33,16 @@ export type EmbedResult = {
   clusterThreshold: number;
 };
 
-type Engines = {
+export type SpeechEngines = {
   vad: VoiceActivityDetector | undefined;
   asr: SpeechRecognizer | undefined;
   voice: VoiceEmbedder;
   diarizer: SpeakerDiarizer | undefined;
 };
-const cache = new Map<string, Engines>();
+const cache = new Map<string, SpeechEngines>();
 
-function engines(settings: SpeechSettings): Engines {
+/** The engines of these settings, loaded once per thread. */
+export function loadSpeechEngines(settings: SpeechSettings): SpeechEngines {
   const key = JSON.stringify(settings);
   let loaded = cache.get(key);
   if (!loaded) {
@@ -59,7 +60,7 @@ function engines(settings: SpeechSettings): Engines {
 export default async function runSpeechTask(
   task: SpeechTask,
 ): Promise<SpeechAnalysis | AsrSegment[] | EmbedResult> {
-  const { vad, asr, voice, diarizer } = engines(task.settings);
+  const { vad, asr, voice, diarizer } = loadSpeechEngines(task.settings);
   switch (task.op) {
     case 'analyse': {
       const { sampleRate, samples } = await readWav(task.wavFile);
@@ -76,18 +77,25 @@ export default async function runSpeechTask(
     }
     case 'transcribe':
       return asr ? asr.transcribe(task.samples) : [];
-    case 'embed': {
-      const regions = vad ? vad.detect(task.samples) : [{ start: 0, end: task.samples.length / 16_000 }];
-      const speech = concat(regions.map((r) => slice(task.samples, r)));
-      const speechSeconds = speech.length / 16_000;
-      const embedding = speechSeconds >= voice.minSeconds ? Array.from(voice.embed(speech)) : null;
-      return {
-        engine: voice.name,
-        embedding,
-        speechSeconds,
-        matchThreshold: voice.matchThreshold,
-        clusterThreshold: voice.clusterThreshold,
-      };
-    }
+    case 'embed':
+      return embedVoice({ vad, voice }, task.samples);
   }
+}
+
+/** The voice in `samples`, from its speech only (the VAD drops the pauses). */
+export function embedVoice(
+  { vad, voice }: Pick<SpeechEngines, 'vad' | 'voice'>,
+  samples: Float32Array,
+): EmbedResult {
+  const regions = vad ? vad.detect(samples) : [{ start: 0, end: samples.length / 16_000 }];
+  const speech = concatSamples(regions.map((r) => slice(samples, r)));
+  const speechSeconds = speech.length / 16_000;
+  const embedding = speechSeconds >= voice.minSeconds ? Array.from(voice.embed(speech)) : null;
+  return {
+    engine: voice.name,
+    embedding,
+    speechSeconds,
+    matchThreshold: voice.matchThreshold,
+    clusterThreshold: voice.clusterThreshold,
+  };
 }

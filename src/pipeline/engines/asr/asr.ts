@@ -15,7 +15,42 @@ export type EngineStatus = { name: string; available: boolean; reason: string };
 export interface SpeechRecognizer {
   readonly name: string;
   transcribe(samples: Float32Array, signal?: AbortSignal): Promise<AsrSegment[]>;
+  /**
+   * One utterance decoded as its audio arrives (live calls). Engines that can only decode whole
+   * utterances leave this out; `openUtterance` then buffers for them.
+   */
+  openStream?(): UtteranceStream;
   close?(): void;
+}
+
+/** An utterance being recognised while it is spoken. */
+export interface UtteranceStream {
+  accept(samples: Float32Array): void;
+  /** The best guess so far, or undefined when the engine cannot tell before the end. */
+  partial(): string | undefined;
+  /** The utterance is over: its final segments (times from the first sample accepted). */
+  finish(): Promise<AsrSegment[]>;
+}
+
+/** A stream from the engine when it streams; else the audio is kept and decoded whole at the end. */
+export function openUtterance(recognizer: SpeechRecognizer): UtteranceStream {
+  if (recognizer.openStream) return recognizer.openStream();
+  const chunks: Float32Array[] = [];
+  return {
+    accept: (samples) => void chunks.push(samples),
+    partial: () => undefined,
+    finish: () => recognizer.transcribe(concatSamples(chunks)),
+  };
+}
+
+export function concatSamples(chunks: Float32Array[]): Float32Array {
+  const all = new Float32Array(chunks.reduce((n, c) => n + c.length, 0));
+  let offset = 0;
+  for (const chunk of chunks) {
+    all.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return all;
 }
 
 export const ASR_SAMPLE_RATE = 16_000;

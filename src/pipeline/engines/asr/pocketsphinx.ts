@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import koffi from 'koffi';
-import type { AsrSegment, AsrWord, EngineStatus, SpeechRecognizer } from './asr.js';
+import type { AsrSegment, AsrWord, EngineStatus, SpeechRecognizer, UtteranceStream } from './asr.js';
 
 /** pocketsphinx computes 100 feature frames per second. */
 const FRAMES_PER_SECOND = 100;
@@ -36,9 +36,13 @@ export function pocketsphinxStatus(settings: PocketsphinxSettings): EngineStatus
 
 type Decoder = {
   start(): void;
-  process(pcm: Int16Array): void;
+  /** `wholeUtterance`: all of it at once (better search) rather than a piece of a stream. */
+  process(pcm: Int16Array, wholeUtterance: boolean): void;
+  /** The best hypothesis so far (words only). */
+  hypothesis(): string;
   end(): void;
   words(): AsrWord[];
+  free(): void;
 };
 
 /** The C API of libpocketsphinx 5prealpha (Debian bookworm), bound through koffi (no compiler). */
@@ -47,10 +51,12 @@ function openDecoder(settings: PocketsphinxSettings): Decoder {
   const cmdLnInit = lib.func('void* cmd_ln_init(void* inout, void* defn, int strict, ...)');
   const psArgs = lib.func('void* ps_args()');
   const psInit = lib.func('void* ps_init(void* config)');
+  const psFree = lib.func('int ps_free(void* ps)');
   const psStartUtt = lib.func('int ps_start_utt(void* ps)');
   const psProcessRaw = lib.func(
     'int ps_process_raw(void* ps, const int16_t* data, size_t n, int no_search, int full_utt)',
   );
+  const psGetHyp = lib.func('const char* ps_get_hyp(void* ps, _Out_ int* score)');
   const psEndUtt = lib.func('int ps_end_utt(void* ps)');
   const psSegIter = lib.func('void* ps_seg_iter(void* ps)');
   const psSegNext = lib.func('void* ps_seg_next(void* seg)');
@@ -65,7 +71,8 @@ function openDecoder(settings: PocketsphinxSettings): Decoder {
   if (!ps) throw new Error(`pocketsphinx could not load its model from ${settings.modelDir}`);
   return {
     start: () => psStartUtt(ps),
-    process: (pcm) => psProcessRaw(ps, pcm, pcm.length, 0, 1),
+    process: (pcm, wholeUtterance) => psProcessRaw(ps, pcm, pcm.length, 0, wholeUtterance ? 1 : 0),
+    hypothesis: () => String(psGetHyp(ps, [0]) ?? ''),
     end: () => psEndUtt(ps),
     words() {
       const words: AsrWord[] = [];
@@ -84,39 +91,82 @@ function openDecoder(settings: PocketsphinxSettings): Decoder {
       }
       return words;
     },
+    free: () => psFree(ps),
   };
 }
 
+function toPcm(samples: Float32Array): Int16Array {
+  const pcm = new Int16Array(samples.length);
+  for (let i = 0; i < samples.length; i++) {
+    pcm[i] = Math.max(-32768, Math.min(32767, Math.round((samples[i] ?? 0) * 32767)));
+  }
+  return pcm;
+}
+
+function segmentsOf(words: AsrWord[]): AsrSegment[] {
+  if (words.length === 0) return [];
+  return [
+    {
+      start: words[0]!.start,
+      end: words[words.length - 1]!.end,
+      text: words.map((w) => w.word).join(' '),
+      words,
+    },
+  ];
+}
+
 /**
- * Debian's pocketsphinx with its shipped US English model: offline, no download. It is much
- * better on whole utterances than on small chunks, so it is given one VAD utterance at a time.
+ * Debian's pocketsphinx with its shipped US English model: offline, no download. Recorded calls
+ * give it one whole VAD utterance at a time (its best search); live calls stream each utterance
+ * into it as it is spoken, so partial guesses come for free and the final one is ready a few
+ * hundred milliseconds after the speaker stops. A decoder holds one utterance and ~95 MB, so
+ * decoders are kept in a pool: as many as utterances decoded at once in this thread.
  * Synchronous inside: run it in a speech worker thread.
  */
 export class PocketsphinxRecognizer implements SpeechRecognizer {
   readonly name = 'pocketsphinx';
-  private readonly decoder: Decoder;
+  private readonly idle: Decoder[] = [];
 
-  constructor(settings: PocketsphinxSettings) {
-    this.decoder = openDecoder(settings);
+  constructor(private readonly settings: PocketsphinxSettings) {
+    this.idle.push(openDecoder(settings));
+  }
+
+  private acquire(): Decoder {
+    const decoder = this.idle.pop() ?? openDecoder(this.settings);
+    decoder.start();
+    return decoder;
+  }
+
+  private release(decoder: Decoder): AsrSegment[] {
+    decoder.end();
+    const words = decoder.words();
+    this.idle.push(decoder);
+    return segmentsOf(words);
   }
 
   async transcribe(samples: Float32Array): Promise<AsrSegment[]> {
-    const pcm = new Int16Array(samples.length);
-    for (let i = 0; i < samples.length; i++) {
-      pcm[i] = Math.max(-32768, Math.min(32767, Math.round((samples[i] ?? 0) * 32767)));
-    }
-    this.decoder.start();
-    this.decoder.process(pcm);
-    this.decoder.end();
-    const words = this.decoder.words();
-    if (words.length === 0) return [];
-    return [
-      {
-        start: words[0]!.start,
-        end: words[words.length - 1]!.end,
-        text: words.map((w) => w.word).join(' '),
-        words,
+    const decoder = this.acquire();
+    decoder.process(toPcm(samples), true);
+    return this.release(decoder);
+  }
+
+  openStream(): UtteranceStream {
+    const decoder = this.acquire();
+    let open = true;
+    return {
+      accept: (samples) => {
+        if (open) decoder.process(toPcm(samples), false);
       },
-    ];
+      partial: () => (open ? decoder.hypothesis() : undefined),
+      finish: async () => {
+        if (!open) return [];
+        open = false;
+        return this.release(decoder);
+      },
+    };
+  }
+
+  close(): void {
+    for (const decoder of this.idle.splice(0)) decoder.free();
   }
 }

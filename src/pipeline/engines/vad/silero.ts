@@ -96,6 +96,7 @@ export class SileroVad implements VoiceActivityDetector {
         pending = all.slice(whole);
         return drain();
       },
+      inSpeech: () => vad.isDetected(),
       flush() {
         if (pending.length > 0) {
           const last = new Float32Array(WINDOW);

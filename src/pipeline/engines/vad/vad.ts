@@ -13,6 +13,8 @@ export interface VoiceActivityDetector {
  */
 export interface StreamingVoiceActivity {
   push(samples: Float32Array): Utterance[];
+  /** Whether someone is speaking at the end of what was pushed (an utterance is open). */
+  inSpeech(): boolean;
   flush(): Utterance[];
 }
 
