@@ -11,7 +11,6 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
-import type { Logger } from 'pino';
 import type { AppConfig } from './infra/config/config.js';
 import type { DatabaseHandle } from './infra/db/database.js';
 import type { EventBus } from './infra/events/index.js';
@@ -66,7 +65,6 @@ import { usersRoutes } from './modules/users/routes.js';
 import { UsersService } from './modules/users/service.js';
 import { webAppRoutes } from './modules/web-app/routes.js';
 import type { FaceEngine } from './pipeline/engines/face/index.js';
-import { createNotesEngine } from './pipeline/engines/notes/index.js';
 import { speechEngineStatus } from './pipeline/speech/engines.js';
 import type { LiveSpeechThreads } from './pipeline/speech/live-threads.js';
 import type { SpeechWorkers } from './pipeline/speech/pool.js';
@@ -194,7 +192,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const signer = new UrlSigner(config.web.secretKey);
   registerAuthHook(app, services.users, signer);
 
-  const notesEngine = createNotesEngine(config, app.log as Logger);
   await app.register(healthRoutes, {
     prefix: '/api/health/',
     database,
@@ -202,7 +199,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     version: VERSION,
     engines: {
       face: deps.faceEngine,
-      notes: notesEngine,
+      // The process's own engine (the runtime's): a health check never starts a second one.
+      ...(deps.notesExtraction ? { notes: deps.notesExtraction.engine } : {}),
       ...fixedStatuses(speechEngineStatus(config)),
     },
   });

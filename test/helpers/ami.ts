@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { readWav } from '../../src/infra/media/wav.js';
 import { parseRttm, parseUem, type ScoredRegion, type SpeakerTurn } from '../../src/pipeline/speech/der.js';
-import { readWav } from '../../src/pipeline/speech/wav.js';
 import { FIXTURES } from './fixtures.js';
 
 /** The AMI excerpts in ../shared/fixtures/audio/ami with their RTTM ground truth. */

@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import multipart from '@fastify/multipart';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { readWavBuffer } from '../../src/pipeline/speech/wav.js';
+import { readWavBuffer } from '../../src/infra/media/wav.js';
 
 export type TranscriptionRequest = {
   fields: Record<string, string>;

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { extractAudio } from '../../src/infra/media/index.js';
-import { readWav } from '../../src/pipeline/speech/wav.js';
+import { readWav } from '../../src/infra/media/wav.js';
 
 /** Any fixture as 16 kHz mono samples, through the same ffmpeg extraction the pipeline uses. */
 export async function fixtureSamples(file: string): Promise<Float32Array> {

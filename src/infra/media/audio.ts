@@ -12,6 +12,7 @@ import {
   type ToolRun,
   throwIfAborted,
 } from './process.js';
+import { wavHeader } from './wav.js';
 
 export const AUDIO_SAMPLE_RATE = 16_000;
 
@@ -49,25 +50,6 @@ function audioArgs(input: InputFile): string[] {
     '-ar',
     String(AUDIO_SAMPLE_RATE),
   ];
-}
-
-/** The 44-byte header of a 16 kHz mono 16-bit PCM WAV holding `dataBytes` of samples. */
-export function wavHeader(dataBytes: number): Buffer {
-  const header = Buffer.alloc(44);
-  header.write('RIFF', 0, 'latin1');
-  header.writeUInt32LE(36 + dataBytes, 4);
-  header.write('WAVE', 8, 'latin1');
-  header.write('fmt ', 12, 'latin1');
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20); // PCM
-  header.writeUInt16LE(1, 22); // mono
-  header.writeUInt32LE(AUDIO_SAMPLE_RATE, 24);
-  header.writeUInt32LE(AUDIO_SAMPLE_RATE * 2, 28);
-  header.writeUInt16LE(2, 32);
-  header.writeUInt16LE(16, 34);
-  header.write('data', 36, 'latin1');
-  header.writeUInt32LE(dataBytes, 40);
-  return header;
 }
 
 /** A WAV's size fields are 32-bit: about 37 hours of 16 kHz mono audio. */

@@ -54,6 +54,11 @@ export type NotesExtractionDeps = {
 export class NotesExtractionService {
   constructor(private readonly deps: NotesExtractionDeps) {}
 
+  /** The engine notes come from (the health check reports its status). */
+  get engine(): NotesEngine {
+    return this.deps.engine;
+  }
+
   /** What the engine gets: participants with names, and the turns with their speakers. */
   async input(userId: number, interaction: InteractionDetail): Promise<NotesInput> {
     const ids = new Set(interaction.participants);

@@ -7,8 +7,8 @@ import { pipeline } from 'node:stream/promises';
 import type { AppConfig } from '../../infra/config/config.js';
 import { badRequest, notFound } from '../../infra/http/errors.js';
 import { extractAudio, isMediaError } from '../../infra/media/index.js';
+import { readWav } from '../../infra/media/wav.js';
 import type { SpeechWorkers } from '../../pipeline/speech/pool.js';
-import { readWav } from '../../pipeline/speech/wav.js';
 import type { RelationshipsRepository } from '../relationships/repository.js';
 import type { SignatureRow, SignaturesRepository } from './repository.js';
 

@@ -1,4 +1,5 @@
 import type { MessagePort } from 'node:worker_threads';
+import { readWav } from '../../infra/media/wav.js';
 import { type AsrSegment, concatSamples, type SpeechRecognizer } from '../engines/asr/asr.js';
 import type { SpeakerDiarizer } from '../engines/diarization/diarization.js';
 import type { VoiceActivityDetector } from '../engines/vad/vad.js';
@@ -12,7 +13,6 @@ import {
   createVoiceEmbedder,
   type SpeechSettings,
 } from './engines.js';
-import { readWav } from './wav.js';
 
 /**
  * A speech worker thread (run by the piscina pool in pool.ts): every model runs here, off the

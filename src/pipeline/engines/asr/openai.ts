@@ -1,8 +1,6 @@
 import { z } from 'zod';
+import { encodeWav, WAV_HEADER_BYTES, WAV_SAMPLE_RATE } from '../../../infra/media/wav.js';
 import type { AsrSegment, EngineStatus, SpeechRecognizer } from './asr.js';
-
-const SAMPLE_RATE = 16_000;
-const WAV_HEADER_BYTES = 44;
 
 export type OpenAiAsrSettings = {
   enabled: boolean;
@@ -36,33 +34,12 @@ const verboseJson = z.object({
   words: z.array(z.object({ start: z.number(), end: z.number(), word: z.string() })).nullish(),
 });
 
-export function encodeWav(samples: Float32Array): Buffer {
-  const data = samples.length * 2;
-  const buf = Buffer.alloc(WAV_HEADER_BYTES + data);
-  buf.write('RIFF', 0, 'ascii');
-  buf.writeUInt32LE(36 + data, 4);
-  buf.write('WAVEfmt ', 8, 'ascii');
-  buf.writeUInt32LE(16, 16);
-  buf.writeUInt16LE(1, 20); // PCM
-  buf.writeUInt16LE(1, 22); // mono
-  buf.writeUInt32LE(SAMPLE_RATE, 24);
-  buf.writeUInt32LE(SAMPLE_RATE * 2, 28);
-  buf.writeUInt16LE(2, 32);
-  buf.writeUInt16LE(16, 34);
-  buf.write('data', 36, 'ascii');
-  buf.writeUInt32LE(data, 40);
-  for (let i = 0; i < samples.length; i++) {
-    buf.writeInt16LE(Math.max(-32768, Math.min(32767, Math.round((samples[i] ?? 0) * 32767))), 44 + i * 2);
-  }
-  return buf;
-}
-
 /**
  * Cuts audio into pieces of at most `maxSamples`, each cut at the quietest 100 ms within the
  * last quarter of the piece, so words are not split. Returns [start, end) sample indices.
  */
 export function splitOnSilences(samples: Float32Array, maxSamples: number): [number, number][] {
-  const frame = SAMPLE_RATE / 10;
+  const frame = WAV_SAMPLE_RATE / 10;
   const pieces: [number, number][] = [];
   let start = 0;
   while (samples.length - start > maxSamples) {
@@ -97,10 +74,10 @@ export class OpenAiRecognizer implements SpeechRecognizer {
   constructor(private readonly settings: OpenAiAsrSettings) {}
 
   async transcribe(samples: Float32Array, signal?: AbortSignal): Promise<AsrSegment[]> {
-    const maxSamples = Math.max(SAMPLE_RATE, Math.floor((this.settings.maxBytes - WAV_HEADER_BYTES) / 2));
+    const maxSamples = Math.max(WAV_SAMPLE_RATE, Math.floor((this.settings.maxBytes - WAV_HEADER_BYTES) / 2));
     const segments: AsrSegment[] = [];
     for (const [from, to] of splitOnSilences(samples, maxSamples)) {
-      const offset = from / SAMPLE_RATE;
+      const offset = from / WAV_SAMPLE_RATE;
       for (const segment of await this.request(samples.subarray(from, to), signal)) {
         segments.push({
           ...segment,
@@ -144,7 +121,7 @@ export class OpenAiRecognizer implements SpeechRecognizer {
         `The transcription API answered something that is not verbose_json: ${body.slice(0, 200)}`,
       );
     }
-    const duration = samples.length / SAMPLE_RATE;
+    const duration = samples.length / WAV_SAMPLE_RATE;
     if (!parsed.segments || parsed.segments.length === 0) {
       const text = parsed.text.trim();
       return text ? [{ start: 0, end: duration, text }] : [];

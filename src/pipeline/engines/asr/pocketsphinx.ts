@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import koffi from 'koffi';
+import { pcm16FromFloat } from '../../../infra/media/wav.js';
 import type { AsrSegment, AsrWord, EngineStatus, SpeechRecognizer, UtteranceStream } from './asr.js';
 
 /** pocketsphinx computes 100 feature frames per second. */
@@ -95,14 +96,6 @@ function openDecoder(settings: PocketsphinxSettings): Decoder {
   };
 }
 
-function toPcm(samples: Float32Array): Int16Array {
-  const pcm = new Int16Array(samples.length);
-  for (let i = 0; i < samples.length; i++) {
-    pcm[i] = Math.max(-32768, Math.min(32767, Math.round((samples[i] ?? 0) * 32767)));
-  }
-  return pcm;
-}
-
 function segmentsOf(words: AsrWord[]): AsrSegment[] {
   if (words.length === 0) return [];
   return [
@@ -146,7 +139,7 @@ export class PocketsphinxRecognizer implements SpeechRecognizer {
 
   async transcribe(samples: Float32Array): Promise<AsrSegment[]> {
     const decoder = this.acquire();
-    decoder.process(toPcm(samples), true);
+    decoder.process(pcm16FromFloat(samples), true);
     return this.release(decoder);
   }
 
@@ -155,7 +148,7 @@ export class PocketsphinxRecognizer implements SpeechRecognizer {
     let open = true;
     return {
       accept: (samples) => {
-        if (open) decoder.process(toPcm(samples), false);
+        if (open) decoder.process(pcm16FromFloat(samples), false);
       },
       partial: () => (open ? decoder.hypothesis() : undefined),
       finish: async () => {

@@ -1,6 +1,47 @@
 import fs from 'node:fs/promises';
 
 /**
+ * WAV files as the pipeline writes and reads them: 16 kHz mono 16-bit PCM behind a bare 44-byte
+ * header (written by the audio stage, sent to OpenAI), read back as float samples in [-1, 1].
+ */
+export const WAV_SAMPLE_RATE = 16_000;
+export const WAV_HEADER_BYTES = 44;
+
+/** The 44-byte header of a 16 kHz mono 16-bit PCM WAV holding `dataBytes` of samples. */
+export function wavHeader(dataBytes: number): Buffer {
+  const header = Buffer.alloc(44);
+  header.write('RIFF', 0, 'latin1');
+  header.writeUInt32LE(36 + dataBytes, 4);
+  header.write('WAVE', 8, 'latin1');
+  header.write('fmt ', 12, 'latin1');
+  header.writeUInt32LE(16, 16);
+  header.writeUInt16LE(1, 20); // PCM
+  header.writeUInt16LE(1, 22); // mono
+  header.writeUInt32LE(WAV_SAMPLE_RATE, 24);
+  header.writeUInt32LE(WAV_SAMPLE_RATE * 2, 28);
+  header.writeUInt16LE(2, 32);
+  header.writeUInt16LE(16, 34);
+  header.write('data', 36, 'latin1');
+  header.writeUInt32LE(dataBytes, 40);
+  return header;
+}
+
+/** Float samples in [-1, 1] as signed 16-bit PCM (clipped). */
+export function pcm16FromFloat(samples: Float32Array): Int16Array {
+  const pcm = new Int16Array(samples.length);
+  for (let i = 0; i < samples.length; i++) {
+    pcm[i] = Math.max(-32768, Math.min(32767, Math.round((samples[i] ?? 0) * 32767)));
+  }
+  return pcm;
+}
+
+/** 16 kHz mono samples as a whole WAV file in memory. */
+export function encodeWav(samples: Float32Array): Buffer {
+  const pcm = pcm16FromFloat(samples);
+  return Buffer.concat([wavHeader(pcm.byteLength), Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength)]);
+}
+
+/**
  * Reads a 16-bit PCM WAV (what the audio stage writes) into samples in [-1, 1]; also accepts
  * 32-bit float WAVs. Returns the sample rate and the first channel.
  */
