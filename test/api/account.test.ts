@@ -19,9 +19,9 @@ import type { Storage } from '../../src/infra/storage/index.js';
 import { InteractionsRepository } from '../../src/modules/interactions/repository.js';
 import { SignaturesRepository } from '../../src/modules/signatures/repository.js';
 import { type Client, createTestContext, STRONG_PASSWORD, type TestContext } from '../helpers/app.js';
-import { multipart } from '../helpers/contacts.js';
 import { TEST_VOICE_DIM } from '../helpers/database.js';
 import { JFK, PHOTO } from '../helpers/fixtures.js';
+import { multipartFile } from '../helpers/multipart.js';
 import { startS3Server } from '../helpers/s3-server.js';
 import { readZip } from '../helpers/zip.js';
 
@@ -75,7 +75,7 @@ async function userWithEverything({ ctx, storage }: Backend, label: string): Pro
     participants: [rel.body.id],
   });
   expect(interaction.status).toBe(201);
-  const body = multipart(AUDIO, 'jfk speech.flac', 'audio/flac');
+  const body = multipartFile(AUDIO, 'jfk speech.flac', 'audio/flac');
   const upload = await ctx.app.inject({
     method: 'POST',
     url: `/api/interactions/${interaction.body.id}/media/`,

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -6,36 +5,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Client, createTestContext, type TestContext } from '../helpers/app.js';
 import { CLIP, FACES, PHOTO } from '../helpers/fixtures.js';
 import { pngHeaderClaiming } from '../helpers/images.js';
+import { multipartForm } from '../helpers/multipart.js';
 
 type User = Client & { userId: number; username: string };
 
 const photo = (name: string) => fs.readFileSync(path.join(FACES, name));
 
-/** A multipart/form-data body: file parts and text fields, as a browser sends them. */
-function multipart(
-  parts: { field: string; file?: { content: Buffer; filename: string; type: string }; value?: string }[],
-) {
-  const boundary = `----rapport${randomBytes(8).toString('hex')}`;
-  const chunks: Buffer[] = [];
-  for (const part of parts) {
-    const disposition = part.file
-      ? `form-data; name="${part.field}"; filename="${part.file.filename}"\r\nContent-Type: ${part.file.type}`
-      : `form-data; name="${part.field}"`;
-    chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: ${disposition}\r\n\r\n`));
-    chunks.push(part.file ? part.file.content : Buffer.from(part.value ?? ''));
-    chunks.push(Buffer.from('\r\n'));
-  }
-  chunks.push(Buffer.from(`--${boundary}--\r\n`));
-  return {
-    payload: Buffer.concat(chunks),
-    headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
-  };
-}
-
 let ctx: TestContext;
 
 async function enrol(user: User, relationshipId: number, image: Buffer, extra: Record<string, string> = {}) {
-  const body = multipart([
+  const body = multipartForm([
     ...Object.entries(extra).map(([field, value]) => ({ field, value })),
     { field: 'image', file: { content: image, filename: 'photo.jpg', type: 'image/jpeg' } },
   ]);
@@ -158,7 +137,7 @@ describe('face enrolment', () => {
       expect(res.status, what).toBe(400);
       expect(res.body.image?.[0], what).toMatch(message);
     }
-    const fieldOnly = multipart([{ field: 'face_index', value: '0' }]);
+    const fieldOnly = multipartForm([{ field: 'face_index', value: '0' }]);
     const post = (payload: Buffer) =>
       ctx.app.inject({
         method: 'POST',
@@ -201,7 +180,7 @@ describe('faces in a recorded call', () => {
     const lin = await person(user, 'Lin-Manuel Miranda');
     expect((await enrol(user, lin, photo('lin_manuel_miranda-ref.png'))).status).toBe(201);
     const call = await user.post('/api/interactions/', { interaction_type: 'VIDEO_CALL', title: 'Hamilton' });
-    const body = multipart([
+    const body = multipartForm([
       { field: 'file', file: { content: fs.readFileSync(CLIP), filename: 'clip.mp4', type: 'video/mp4' } },
     ]);
     const upload = await ctx.app.inject({

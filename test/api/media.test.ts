@@ -1,9 +1,10 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Client, createTestContext, type TestContext } from '../helpers/app.js';
 import { CLIP, JFK } from '../helpers/fixtures.js';
+import { multipartFile } from '../helpers/multipart.js';
 
 const VIDEO = fs.readFileSync(CLIP);
 const AUDIO = fs.readFileSync(JFK);
@@ -22,18 +23,6 @@ function noise(size: number): Buffer {
   return Buffer.concat(blocks).subarray(0, size);
 }
 
-/** A multipart/form-data body with one file part, as a browser sends it. */
-function multipart(content: Buffer, filename: string, contentType: string, field = 'file') {
-  const boundary = `----rapport${randomBytes(8).toString('hex')}`;
-  const head = Buffer.from(
-    `--${boundary}\r\nContent-Disposition: form-data; name="${field}"; filename="${filename}"\r\nContent-Type: ${contentType}\r\n\r\n`,
-  );
-  return {
-    payload: Buffer.concat([head, content, Buffer.from(`\r\n--${boundary}--\r\n`)]),
-    headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
-  };
-}
-
 async function upload(
   ctx: TestContext,
   user: Client,
@@ -42,7 +31,7 @@ async function upload(
   filename: string,
   type: string,
 ) {
-  const body = multipart(content, filename, type);
+  const body = multipartFile(content, filename, type);
   const res = await ctx.app.inject({
     method: 'POST',
     url: `/api/interactions/${id}/media/`,
@@ -229,7 +218,7 @@ describe('recorded call upload and processing', () => {
 
   it('a request without a file part → 400; not multipart → 415', async () => {
     const id = await newInteraction();
-    const body = multipart(AUDIO, 'jfk.flac', 'audio/flac', 'recording');
+    const body = multipartFile(AUDIO, 'jfk.flac', 'audio/flac', 'recording');
     const wrongField = await ctx.app.inject({
       method: 'POST',
       url: `/api/interactions/${id}/media/`,

@@ -7,6 +7,7 @@ import { createLlmNotesEngine } from '../../src/pipeline/engines/notes/llm.js';
 import { type Client, createTestContext, type TestContext } from '../helpers/app.js';
 import { type FakeOpenAi, type RecordedRequest, startFakeOpenAi } from '../helpers/fake-openai.js';
 import { JFK } from '../helpers/fixtures.js';
+import { multipartFile } from '../helpers/multipart.js';
 
 // The LLM notes engine against a real HTTP server speaking OpenAI's wire format: what Rapport
 // sends (schema, participants, transcript, key), what it stores, and how it copes with 429, 5xx,
@@ -114,18 +115,12 @@ async function newCall(text: string): Promise<number> {
 
 /** The JFK fixture as a recording of the call (the stages before notes need real media). */
 async function uploadMedia(id: number) {
-  const boundary = `----rapport${Date.now()}`;
-  const head = Buffer.from(
-    `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="call.flac"\r\nContent-Type: audio/flac\r\n\r\n`,
-  );
+  const body = multipartFile(fs.readFileSync(JFK), 'call.flac', 'audio/flac');
   return ctx.app.inject({
     method: 'POST',
     url: `/api/interactions/${id}/media/`,
-    headers: {
-      authorization: `Token ${alice.token}`,
-      'content-type': `multipart/form-data; boundary=${boundary}`,
-    },
-    payload: Buffer.concat([head, fs.readFileSync(JFK), Buffer.from(`\r\n--${boundary}--\r\n`)]),
+    headers: { authorization: `Token ${alice.token}`, ...body.headers },
+    payload: body.payload,
   });
 }
 

@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../helpers/app.js';
 import { JFK } from '../helpers/fixtures.js';
+import { multipartFile } from '../helpers/multipart.js';
 import { startOpenAiServer } from '../helpers/openai-server.js';
 
 // With USE_OPENAI_APIS the speech stage sends the whole recording to OPENAI_BASE_URL (here a local
@@ -31,22 +31,12 @@ describe('the openai transcription engine in the pipeline', () => {
 
     const user = await ctx.signUp();
     const id = (await user.post('/api/interactions/', { interaction_type: 'PHONE_CALL' })).body.id;
-    const boundary = `----rapport${randomBytes(8).toString('hex')}`;
-    const payload = Buffer.concat([
-      Buffer.from(
-        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="jfk.flac"\r\nContent-Type: audio/flac\r\n\r\n`,
-      ),
-      fs.readFileSync(JFK),
-      Buffer.from(`\r\n--${boundary}--\r\n`),
-    ]);
+    const form = multipartFile(fs.readFileSync(JFK), 'jfk.flac', 'audio/flac');
     const upload = await ctx.app.inject({
       method: 'POST',
       url: `/api/interactions/${id}/media/`,
-      headers: {
-        authorization: `Token ${user.token}`,
-        'content-type': `multipart/form-data; boundary=${boundary}`,
-      },
-      payload,
+      headers: { authorization: `Token ${user.token}`, ...form.headers },
+      payload: form.payload,
     });
     expect(upload.statusCode).toBe(202);
     let detail: any;

@@ -1,5 +1,4 @@
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveMediaBinaries } from '../../src/infra/media/binaries.js';
 import { type Client, createTestContext, type TestContext } from '../helpers/app.js';
 import { CLIP, FIXTURES, JFK, TWO_SPEAKERS } from '../helpers/fixtures.js';
+import { multipartFile } from '../helpers/multipart.js';
 import { JFK_TRANSCRIPT, wordErrorRate } from '../helpers/speech.js';
 
 // The speech stage end to end on real recordings: pocketsphinx (Debian), silero VAD (npm) and the
@@ -14,19 +14,8 @@ import { JFK_TRANSCRIPT, wordErrorRate } from '../helpers/speech.js';
 
 type User = Client & { userId: number; username: string };
 
-function multipart(content: Buffer, filename: string, contentType: string, field: string) {
-  const boundary = `----rapport${randomBytes(8).toString('hex')}`;
-  const head = Buffer.from(
-    `--${boundary}\r\nContent-Disposition: form-data; name="${field}"; filename="${filename}"\r\nContent-Type: ${contentType}\r\n\r\n`,
-  );
-  return {
-    payload: Buffer.concat([head, content, Buffer.from(`\r\n--${boundary}--\r\n`)]),
-    headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
-  };
-}
-
 async function post(user: User, url: string, content: Buffer, filename: string, field: string) {
-  const body = multipart(content, filename, 'application/octet-stream', field);
+  const body = multipartFile(content, filename, 'application/octet-stream', field);
   const res = await ctx.app.inject({
     method: 'POST',
     url,

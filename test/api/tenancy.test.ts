@@ -5,6 +5,7 @@ import { MAX_ID } from '../../src/infra/http/query.js';
 import { SignaturesRepository } from '../../src/modules/signatures/repository.js';
 import { type Client, createTestContext, type Response, type TestContext } from '../helpers/app.js';
 import { TEST_VOICE_DIM } from '../helpers/database.js';
+import { multipartFile } from '../helpers/multipart.js';
 import { readZip } from '../helpers/zip.js';
 
 /**
@@ -480,23 +481,12 @@ async function send(
   const url = `${path.replace(/:\w+/, String(id))}/`;
   if (!request.multipart) return user.request(method as 'GET', url, request.body);
   const { field, filename, contentType, data } = request.multipart;
-  const boundary = `----rapport-${randomUUID()}`;
-  const payload = Buffer.concat([
-    Buffer.from(
-      `--${boundary}\r\nContent-Disposition: form-data; name="${field}"; filename="${filename}"\r\n` +
-        `Content-Type: ${contentType}\r\n\r\n`,
-    ),
-    data,
-    Buffer.from(`\r\n--${boundary}--\r\n`),
-  ]);
+  const form = multipartFile(data, filename, contentType, field);
   const res = await ctx.app.inject({
     method: method as 'POST',
     url,
-    payload,
-    headers: {
-      authorization: `Token ${user.token}`,
-      'content-type': `multipart/form-data; boundary=${boundary}`,
-    },
+    payload: form.payload,
+    headers: { authorization: `Token ${user.token}`, ...form.headers },
   });
   let body: unknown;
   try {

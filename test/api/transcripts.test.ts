@@ -1,26 +1,12 @@
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { InteractionsRepository } from '../../src/modules/interactions/repository.js';
 import { type Client, createTestContext, type TestContext } from '../helpers/app.js';
+import { multipartFile } from '../helpers/multipart.js';
 
 // Imported transcripts → segments with speakers → the extract-notes job (local engine) → notes,
 // summary and events, through the real queue and database.
 
 type User = Client & { userId: number; username: string };
-
-function multipart(content: Buffer, filename: string, fields: Record<string, string> = {}) {
-  const boundary = `----rapport${randomBytes(8).toString('hex')}`;
-  const parts = Object.entries(fields).map(
-    ([name, value]) => `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`,
-  );
-  const head = Buffer.from(
-    `${parts.join('')}--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\nContent-Type: text/plain\r\n\r\n`,
-  );
-  return {
-    payload: Buffer.concat([head, content, Buffer.from(`\r\n--${boundary}--\r\n`)]),
-    headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
-  };
-}
 
 async function uploadTranscript(
   user: User,
@@ -29,7 +15,13 @@ async function uploadTranscript(
   filename: string,
   fields?: Record<string, string>,
 ) {
-  const body = multipart(typeof content === 'string' ? Buffer.from(content) : content, filename, fields);
+  const body = multipartFile(
+    typeof content === 'string' ? Buffer.from(content) : content,
+    filename,
+    'text/plain',
+    'file',
+    fields,
+  );
   const res = await ctx.app.inject({
     method: 'POST',
     url: `/api/interactions/${id}/transcript/`,

@@ -1,10 +1,11 @@
-import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UrlSigner } from '../../src/infra/http/signed-urls.js';
+import { encodeWav } from '../../src/infra/media/wav.js';
 import { type Client, createTestContext, type TestContext } from '../helpers/app.js';
+import { multipartFile } from '../helpers/multipart.js';
 
 type User = Client & { userId: number; username: string };
 
@@ -84,43 +85,17 @@ describe('the web app at /', () => {
   });
 });
 
-/** A tiny WAV (one second of silence), enough for storage and the download route. */
-function wav(): Buffer {
-  const data = 16_000 * 2;
-  const header = Buffer.alloc(44);
-  header.write('RIFF', 0);
-  header.writeUInt32LE(36 + data, 4);
-  header.write('WAVEfmt ', 8);
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20);
-  header.writeUInt16LE(1, 22);
-  header.writeUInt32LE(16_000, 24);
-  header.writeUInt32LE(32_000, 28);
-  header.writeUInt16LE(2, 32);
-  header.writeUInt16LE(16, 34);
-  header.write('data', 36);
-  header.writeUInt32LE(data, 40);
-  return Buffer.concat([header, Buffer.alloc(data)]);
-}
+/** One second of silence as a WAV file. */
+const wav = () => encodeWav(new Float32Array(16_000));
 
 async function interactionWithMedia(user: User): Promise<number> {
   const created = await user.post('/api/interactions/', { interaction_type: 'PHONE_CALL', title: 'Call' });
-  const boundary = `----rapport-${randomUUID()}`;
-  const payload = Buffer.concat([
-    Buffer.from(
-      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="call.wav"\r\nContent-Type: audio/wav\r\n\r\n`,
-    ),
-    wav(),
-    Buffer.from(`\r\n--${boundary}--\r\n`),
-  ]);
+  const form = multipartFile(wav(), 'call.wav', 'audio/wav');
   const res = await ctx.app.inject({
     method: 'POST',
     url: `/api/interactions/${created.body.id}/media/`,
-    headers: {
-      authorization: `Token ${user.token}`,
-      'content-type': `multipart/form-data; boundary=${boundary}`,
-    },
-    payload,
+    headers: { authorization: `Token ${user.token}`, ...form.headers },
+    payload: form.payload,
   });
   expect(res.statusCode, res.body).toBe(202);
   return created.body.id;

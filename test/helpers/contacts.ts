@@ -1,24 +1,12 @@
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Client, Response, TestContext } from './app.js';
+import { multipartFile } from './multipart.js';
 import { REPO_ROOT } from './process.js';
 
 /** Address-book exports in the shapes Google, Apple and Outlook write (see the folder's files). */
 export const CONTACTS_FIXTURES = path.join(REPO_ROOT, 'test/fixtures/contacts');
 export const contactsFixture = (name: string) => fs.readFileSync(path.join(CONTACTS_FIXTURES, name));
-
-/** A multipart/form-data body with one file part, as a browser sends it. */
-export function multipart(content: Buffer, filename: string, contentType: string, field = 'file') {
-  const boundary = `----rapport${randomBytes(8).toString('hex')}`;
-  const head = Buffer.from(
-    `--${boundary}\r\nContent-Disposition: form-data; name="${field}"; filename="${filename}"\r\nContent-Type: ${contentType}\r\n\r\n`,
-  );
-  return {
-    payload: Buffer.concat([head, content, Buffer.from(`\r\n--${boundary}--\r\n`)]),
-    headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
-  };
-}
 
 /** `POST /api/relationships/import/` with a file. */
 export async function importFile(
@@ -30,7 +18,7 @@ export async function importFile(
   field = 'file',
 ): Promise<Response> {
   const type = filename.endsWith('.csv') ? 'text/csv' : 'text/vcard';
-  const body = multipart(content, filename, type, field);
+  const body = multipartFile(content, filename, type, field);
   const res = await ctx.app.inject({
     method: 'POST',
     url: `/api/relationships/import/${query}`,
