@@ -35,7 +35,7 @@ import { FaceEnrolmentService } from '../src/modules/signatures/face-enrolment.j
 import { saveFaceThumbnail } from '../src/modules/signatures/face-thumbnails.js';
 import { EXACT_SEARCH_MAX_ROWS, SignaturesRepository } from '../src/modules/signatures/repository.js';
 import { FaceApiEngine } from '../src/pipeline/engines/face/face-api.js';
-import type { RgbImage } from '../src/pipeline/engines/face/face-engine.js';
+import type { FaceDetector, RgbImage } from '../src/pipeline/engines/face/face-engine.js';
 import { FaceIdentifier } from '../src/pipeline/faces/identifier.js';
 import { cosineDistance, meanDirection } from '../src/pipeline/faces/vectors.js';
 import { runPipeline, type StageContext } from '../src/pipeline/pipeline.js';
@@ -99,7 +99,11 @@ async function clipFrames(rate: number) {
 async function benchEngine() {
   console.log(`## Engine: detect + embed per frame (640 px frames of the clip)\n`);
   const frames = await clipFrames(5);
-  const single = new FaceApiEngine({ workers: 1, minScore: config.faces.minScore });
+  const single = new FaceApiEngine({
+    workers: 1,
+    minScore: config.faces.minScore,
+    detector: config.faces.detector,
+  });
   await single.detect(frames[0]!); // model load, not timed
   const perFrame: number[] = [];
   const detectOnly: number[] = [];
@@ -119,7 +123,11 @@ async function benchEngine() {
     }
   });
   await single.close();
-  const pool = new FaceApiEngine({ workers, minScore: config.faces.minScore });
+  const pool = new FaceApiEngine({
+    workers,
+    minScore: config.faces.minScore,
+    detector: config.faces.detector,
+  });
   await Promise.all(Array.from({ length: workers }, () => pool.detect(frames[0]!)));
   const pooled = await measured(() =>
     Promise.all(frames.map(async (frame) => pool.embed((await pool.detect(frame)).map((f) => f.crop)))),
@@ -151,21 +159,39 @@ async function benchAccuracy() {
     .readdirSync(FACES)
     .filter((f) => /\.(jpe?g|png)$/i.test(f) && !f.startsWith('group-'))
     .sort();
+  // Each photo through both detectors: enrolment uses FACE_DETECTOR, live calls LIVE_FACE_DETECTOR,
+  // and a live face is matched against enrolled ones.
+  const embedWith = async (image: RgbImage, detector: FaceDetector) => {
+    const [face] = await engine.detect(image, { detector });
+    return face ? (await engine.embed([face.crop]))[0]! : undefined;
+  };
   const photos = await Promise.all(
     files.map(async (file) => {
       const image = await decodeImage(fs.readFileSync(path.join(FACES, file)), DECODE);
-      const [face] = await engine.detect(image);
-      const [embedding] = await engine.embed([face!.crop]);
-      return { file, person: file.slice(0, file.indexOf('-')), embedding: embedding! };
+      return {
+        file,
+        person: file.slice(0, file.indexOf('-')),
+        embedding: (await embedWith(image, config.faces.detector))!,
+        live: await embedWith(image, config.faces.liveDetector),
+      };
     }),
   );
   await engine.close();
   const same: number[] = [];
   const different: number[] = [];
+  const liveSame: number[] = [];
+  const liveDifferent: number[] = [];
+  const liveMissed = photos.filter((p) => !p.live).map((p) => p.file);
   for (let i = 0; i < photos.length; i++)
-    for (let j = i + 1; j < photos.length; j++) {
-      const d = cosineDistance(photos[i]!.embedding, photos[j]!.embedding);
-      (photos[i]!.person === photos[j]!.person ? same : different).push(d);
+    for (let j = 0; j < photos.length; j++) {
+      if (i === j) continue;
+      const samePerson = photos[i]!.person === photos[j]!.person;
+      if (j > i) {
+        const d = cosineDistance(photos[i]!.embedding, photos[j]!.embedding);
+        (samePerson ? same : different).push(d);
+      }
+      const live = photos[j]!.live;
+      if (live) (samePerson ? liveSame : liveDifferent).push(cosineDistance(photos[i]!.embedding, live));
     }
   const rate = (values: number[], match: boolean) =>
     `${((values.filter((d) => d <= threshold === match).length / values.length) * 100).toFixed(1)} %`;
@@ -174,10 +200,36 @@ async function benchAccuracy() {
   table(
     ['pairs', 'count', 'matched at threshold', 'distance min / p5 / p50 / p95 / max'],
     [
-      ['same person', same.length, `${rate(same, true)} (true-match rate)`, dist(same)],
-      ['different people', different.length, `${rate(different, true)} (false-match rate)`, dist(different)],
+      [
+        `same person (${config.faces.detector})`,
+        same.length,
+        `${rate(same, true)} (true-match rate)`,
+        dist(same),
+      ],
+      [
+        `different people (${config.faces.detector})`,
+        different.length,
+        `${rate(different, true)} (false-match rate)`,
+        dist(different),
+      ],
+      [
+        `same person, enrolled (${config.faces.detector}) vs live (${config.faces.liveDetector})`,
+        liveSame.length,
+        `${rate(liveSame, true)} (true-match rate)`,
+        dist(liveSame),
+      ],
+      [
+        `different people, enrolled vs live`,
+        liveDifferent.length,
+        `${rate(liveDifferent, true)} (false-match rate)`,
+        dist(liveDifferent),
+      ],
     ],
   );
+  if (liveMissed.length > 0)
+    console.log(
+      `The live detector (${config.faces.liveDetector}) found no face in: ${liveMissed.join(', ')}\n`,
+    );
   console.log(
     `Every threshold between ${f3(Math.max(...same))} and ${f3(Math.min(...different))} separates the pairs.\n`,
   );
@@ -242,7 +294,11 @@ async function benchStage() {
       ...['-t', String(seconds), '-c', 'copy', file],
     ]);
     const database = await openDatabase({ voiceEmbeddingDim: config.voiceEmbeddingDim });
-    const engine = new FaceApiEngine({ workers, minScore: config.faces.minScore });
+    const engine = new FaceApiEngine({
+      workers,
+      minScore: config.faces.minScore,
+      detector: config.faces.detector,
+    });
     try {
       await database.migrate();
       const user = await createUsersService({ config, database }).createUser({

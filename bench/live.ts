@@ -163,15 +163,16 @@ async function main() {
         `${partials} / ${ms(partialGaps.length ? Math.max(...partialGaps) : Number.NaN)}`,
         String(after.event_loop_delay_ms.p99),
         String(rssMb(server.child.pid!)),
+        os.loadavg()[0]!.toFixed(1),
       ];
       rows.push(row);
       console.log(row.join(' | '));
       if (percentile(utterance, 95) > UTTERANCE_LIMIT_MS) break;
     }
     console.log(
-      '\n| calls | identified | first frame → identified p50 / p95 ms | utterances | utterance end → final update p50 / p95 / max ms | partials / longest wait after one ms | event-loop delay p99 ms | server RSS MB |',
+      '\n| calls | identified | first frame → identified p50 / p95 ms | utterances | utterance end → final update p50 / p95 / max ms | partials / longest wait after one ms | event-loop delay p99 ms | server RSS MB | machine load (1 min) |',
     );
-    console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+    console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
     for (const row of rows) console.log(`| ${row.join(' | ')} |`);
     const sustained = rows.filter((r) => Number(r[4]!.split(' / ')[1]) <= UTTERANCE_LIMIT_MS).length;
     console.log(

@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger as Logger } from 'fastify';
 import { type DecodedImage, decodeImage, encodeJpeg, ImageError } from '../infra/media/image.js';
-import type { FaceEngine } from '../pipeline/engines/face/index.js';
+import type { FaceDetector, FaceEngine } from '../pipeline/engines/face/index.js';
 import type { FaceIdentifier } from '../pipeline/faces/identifier.js';
 import { type FaceTrack, FaceTracker } from '../pipeline/faces/tracker.js';
 import type { CallSink, VideoSession } from './engines.js';
@@ -11,6 +11,8 @@ export type LiveFacesDeps = {
   /** Cosine distance under which two faces are one person (the recorded-call threshold). */
   matchThreshold: number;
   maxPixels: number;
+  /** LIVE_FACE_DETECTOR: a frame must be answered while the call runs. */
+  detector: FaceDetector;
   log: Logger;
 };
 
@@ -64,7 +66,7 @@ export function openLiveFaces(deps: LiveFacesDeps, call: CallSink): VideoSession
         if (error instanceof ImageError) return; // the socket already checked the magic bytes
         throw error;
       }
-      const faces = await deps.engine.detect(image);
+      const faces = await deps.engine.detect(image, { detector: deps.detector });
       const { assignments } = tracker.update(at, faces);
       const due = assignments.filter((a) => a.needsEmbedding);
       const embeddings = await deps.engine.embed(due.map((a) => a.face.crop));

@@ -54,6 +54,7 @@ export function createLiveEngines(deps: LiveEngineDeps): LiveEngines {
           identifier,
           matchThreshold: faces.matchThreshold,
           maxPixels: faces.imageMaxPixels,
+          detector: faces.liveDetector,
           log: deps.log,
         },
         call,

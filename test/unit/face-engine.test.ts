@@ -37,6 +37,16 @@ beforeAll(async () => {
 afterAll(() => engine?.close());
 
 describe('face engine on the fixture photos', () => {
+  it('the tiny detector (LIVE_FACE_DETECTOR=tiny) finds the face, and its embedding matches the ssd one', async () => {
+    const photo = photos.find((p) => p.file.endsWith(path.basename(PHOTO)))!;
+    const image = await decodeImage(fs.readFileSync(photo.file), DECODE);
+    const [face] = await engine.detect(image, { detector: 'tiny' });
+    expect(face).toBeDefined();
+    expect(face!.landmarks).toHaveLength(68);
+    const [embedding] = await engine.embed([face!.crop]);
+    expect(cosineDistance(embedding!, photo.embedding)).toBeLessThan(THRESHOLD);
+  });
+
   it('finds exactly one face in every single-person photo, obama-small and obama-partial included', () => {
     for (const photo of photos) expect(photo.faces, path.basename(photo.file)).toHaveLength(1);
     const small = photos.find((p) => p.file.endsWith('obama-small.jpg'))!;

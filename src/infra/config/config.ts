@@ -2,6 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { z } from 'zod';
+import { FACE_DETECTORS, type FaceDetector } from '../../pipeline/engines/face/face-engine.js';
 
 /** Booleans the way `.env` files write them: 1/0, true/false, yes/no, on/off. */
 const envBoolean = z
@@ -186,6 +187,10 @@ const envSchema = z.object({
   FACE_MATCH_THRESHOLD: z.coerce.number().gt(0).lt(2).default(0.09),
   /** Detector confidence below which a face is ignored. */
   FACE_MIN_SCORE: z.coerce.number().gt(0).lt(1).default(0.5),
+  /** Face detector of recorded calls and enrolment: ssd (thorough) or tiny (~5× faster). */
+  FACE_DETECTOR: z.enum(FACE_DETECTORS).default('ssd'),
+  /** Face detector of live calls: tiny trades some recognition (measured in bench:faces) for speed. */
+  LIVE_FACE_DETECTOR: z.enum(FACE_DETECTORS).default('ssd'),
   /** Enrolment: the face must be at least this many pixels wide in the photo. */
   FACE_ENROL_MIN_SIZE_PX: positiveInt.max(4096).default(64),
   /** Enrolment: faces less sharp than this (variance of the Laplacian of the 150 px crop) are refused. */
@@ -258,6 +263,8 @@ export type AppConfig = {
     workers: number;
     matchThreshold: number;
     minScore: number;
+    detector: FaceDetector;
+    liveDetector: FaceDetector;
     enrolMinSizePx: number;
     enrolMinSharpness: number;
     imageMaxBytes: number;
@@ -383,6 +390,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       workers: e.FACE_WORKERS ?? Math.max(1, Math.min(2, os.availableParallelism() - 1)),
       matchThreshold: e.FACE_MATCH_THRESHOLD,
       minScore: e.FACE_MIN_SCORE,
+      detector: e.FACE_DETECTOR,
+      liveDetector: e.LIVE_FACE_DETECTOR,
       enrolMinSizePx: e.FACE_ENROL_MIN_SIZE_PX,
       enrolMinSharpness: e.FACE_ENROL_MIN_SHARPNESS,
       imageMaxBytes: e.FACE_IMAGE_MAX_BYTES,

@@ -2,13 +2,22 @@ import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import type { DetectTask, EmbedTask } from './face-api-worker.js';
-import type { DetectedFace, DetectOptions, EngineStatus, FaceEngine, RgbImage } from './face-engine.js';
+import type {
+  DetectedFace,
+  DetectOptions,
+  EngineStatus,
+  FaceDetector,
+  FaceEngine,
+  RgbImage,
+} from './face-engine.js';
 
 export type FaceApiEngineOptions = {
   /** Worker threads, each with its own WASM backend and its own copy of the models (~650 MB). */
   workers: number;
   /** Default detector confidence. */
   minScore: number;
+  /** Default detector (ssd). */
+  detector?: FaceDetector;
   /** Workers idle this long exit and free their memory; the next task starts one again. */
   idleTimeoutMs?: number;
 };
@@ -60,7 +69,11 @@ export class FaceApiEngine implements FaceEngine {
   }
 
   async detect(image: RgbImage, options: DetectOptions = {}): Promise<DetectedFace[]> {
-    const task: DetectTask = { image, minScore: options.minScore ?? this.options.minScore };
+    const task: DetectTask = {
+      image,
+      minScore: options.minScore ?? this.options.minScore,
+      detector: options.detector ?? this.options.detector ?? 'ssd',
+    };
     return this.workers().run(task, { name: 'detect' });
   }
 

@@ -22,9 +22,19 @@ export type DetectedFace = {
   sharpness: number;
 };
 
+/**
+ * `ssd`: SSD MobileNet v1, the more thorough (small and turned faces); `tiny`: Tiny Face
+ * Detector, about five times faster on a 640 px frame. Both feed the same landmark alignment and
+ * recognition net, so embeddings compare across them.
+ */
+export type FaceDetector = 'ssd' | 'tiny';
+export const FACE_DETECTORS = ['ssd', 'tiny'] as const;
+
 export type DetectOptions = {
   /** Faces the detector is less sure of are dropped (default: the engine's). */
   minScore?: number;
+  /** Default: the engine's. */
+  detector?: FaceDetector;
 };
 
 export type EngineStatus = { name: string; available: boolean; reason: string | null };

@@ -7,7 +7,11 @@ export * from './face-engine.js';
 
 /** The process's face engine: workers start with the first face, not here. */
 export function createFaceEngine(config: AppConfig): FaceEngine {
-  const engine = new FaceApiEngine({ workers: config.faces.workers, minScore: config.faces.minScore });
+  const engine = new FaceApiEngine({
+    workers: config.faces.workers,
+    minScore: config.faces.minScore,
+    detector: config.faces.detector,
+  });
   return config.faces.enabled ? engine : new DisabledFaceEngine(engine.name);
 }
 
