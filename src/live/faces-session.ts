@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger as Logger } from 'fastify';
 import { type DecodedImage, decodeImage, encodeJpeg, ImageError } from '../infra/media/image.js';
 import type { FaceDetector, FaceEngine } from '../pipeline/engines/face/index.js';
+import { FrameChangeDetector, UNCHANGED_FRAME_DIFFERENCE } from '../pipeline/faces/frame-change.js';
 import type { FaceIdentifier } from '../pipeline/faces/identifier.js';
 import { type FaceTrack, FaceTracker } from '../pipeline/faces/tracker.js';
 import type { CallSink, VideoSession } from './engines.js';
@@ -34,6 +35,8 @@ export function openLiveFaces(deps: LiveFacesDeps, call: CallSink): VideoSession
     splitDistance: deps.matchThreshold,
   });
   const identified = new Set<number>();
+  // A still picture (a paused camera, someone listening) needs no new detection: its faces stay.
+  const changes = new FrameChangeDetector(UNCHANGED_FRAME_DIFFERENCE);
 
   async function identify(track: FaceTrack, at: number) {
     if (!track.embedding || identified.has(track.id)) return;
@@ -65,6 +68,10 @@ export function openLiveFaces(deps: LiveFacesDeps, call: CallSink): VideoSession
       } catch (error) {
         if (error instanceof ImageError) return; // the socket already checked the magic bytes
         throw error;
+      }
+      if (!changes.changed(image)) {
+        tracker.extend(at);
+        return;
       }
       const faces = await deps.engine.detect(image, { detector: deps.detector });
       const { assignments } = tracker.update(at, faces);

@@ -4,10 +4,14 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { streamCall } from '../../examples/live-client.js';
 import { FACE_EMBEDDING_DIM } from '../../src/infra/db/schema.js';
+import type { CallSink } from '../../src/live/engines.js';
+import { openLiveFaces } from '../../src/live/faces-session.js';
 import { SignaturesRepository } from '../../src/modules/signatures/repository.js';
+import type { FaceEngine } from '../../src/pipeline/engines/face/index.js';
+import { FaceIdentifier } from '../../src/pipeline/faces/identifier.js';
 import { userChannel } from '../../src/pipeline/process-media.js';
 import { createTestContext, type TestContext } from '../helpers/app.js';
-import { CLIP, FACES } from '../helpers/fixtures.js';
+import { CLIP, FACES, PHOTO } from '../helpers/fixtures.js';
 import { LiveClient } from '../helpers/ws.js';
 
 // The live-call socket of ../shared/spec/websocket.md, over real sockets: auth, errors, limits and
@@ -320,6 +324,55 @@ describe('live call socket: background processing of the user’s recordings', (
     mine.close();
     theirs.close();
   });
+});
+
+describe('live faces: frames', () => {
+  it('looks for faces again only when the picture changes', async () => {
+    const user = await ctx.signUp();
+    const engine = ctx.runtime.faceEngine;
+    let detections = 0;
+    // The process's real engine, counting the detections asked of it.
+    const counting: FaceEngine = {
+      name: engine.name,
+      dimensions: engine.dimensions,
+      status: () => engine.status(),
+      detect: (image, options) => {
+        detections++;
+        return engine.detect(image, options);
+      },
+      embed: (crops) => engine.embed(crops),
+      close: () => engine.close(),
+    };
+    const found: string[] = [];
+    const sink: CallSink = {
+      userId: user.userId,
+      interactionId: 0,
+      identified: async () => void found.push('identified'),
+      unknown: (u) => void found.push(`unknown ${u.faceSignatureId}`),
+      transcript: () => undefined,
+    };
+    const signatures = new SignaturesRepository(ctx.database.db);
+    const session = openLiveFaces(
+      {
+        engine: counting,
+        identifier: new FaceIdentifier(signatures, async () => 'unused', ctx.config.faces.matchThreshold),
+        matchThreshold: ctx.config.faces.matchThreshold,
+        maxPixels: ctx.config.faces.imageMaxPixels,
+        detector: 'ssd',
+        log: ctx.app.log,
+      },
+      sink,
+    );
+    const still = fs.readFileSync(PHOTO);
+    for (let at = 0; at < 4; at++) await session.frame(still, at);
+    expect(detections).toBe(1);
+    await session.frame(fs.readFileSync(path.join(FACES, 'lin_manuel_miranda-ref.png')), 4);
+    expect(detections).toBe(2);
+    await session.close();
+    // One unknown face per person, each announced once.
+    expect(found).toHaveLength(2);
+    expect(new Set(found).size).toBe(2);
+  }, 60_000);
 });
 
 describe('the example client (examples/live-client.ts)', () => {

@@ -1,5 +1,8 @@
 import type { RgbImage } from '../engines/face/face-engine.js';
 
+/** Mean grey-level difference (0–255) under which a frame counts as unchanged (recorded and live calls). */
+export const UNCHANGED_FRAME_DIFFERENCE = 1.5;
+
 const GRID_WIDTH = 32;
 const GRID_HEIGHT = 18;
 

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Frame } from '../../infra/media/index.js';
 import type { InteractionsRepository } from '../../modules/interactions/repository.js';
 import type { DetectedFace, FaceEngine } from '../engines/face/face-engine.js';
-import { FrameChangeDetector } from '../faces/frame-change.js';
+import { FrameChangeDetector, UNCHANGED_FRAME_DIFFERENCE } from '../faces/frame-change.js';
 import type { FaceIdentifier, Identification } from '../faces/identifier.js';
 import { type FaceTrack, FaceTracker } from '../faces/tracker.js';
 import type { Stage, StageContext } from '../pipeline.js';
@@ -22,8 +22,6 @@ export type FacesStageDeps = {
 const MAX_GAP_SECONDS = 2.5;
 /** Long tracks are embedded again this often, to catch someone else taking the same place. */
 const REEMBED_EVERY_SECONDS = 10;
-/** Mean grey-level difference (0–255) under which a sampled frame counts as unchanged. */
-const UNCHANGED_FRAME_DIFFERENCE = 1.5;
 
 /** One person found in the recording, for identified_participants. */
 type Sighting = { identification: Identification; firstSeenAt: number };
