@@ -1,6 +1,6 @@
 import { and, eq, inArray, lt, sql } from 'drizzle-orm';
 import type { Database } from '../infra/db/database.js';
-import { interactions, notes } from '../infra/db/schema.js';
+import { faceSignatures, interactions, notes } from '../infra/db/schema.js';
 
 /**
  * Housekeeping queries. Unlike the modules' repositories these span every user on purpose: they
@@ -56,6 +56,17 @@ export class MaintenanceRepository {
       .select({ key: interactions.mediaPath })
       .from(interactions)
       .where(inArray(interactions.mediaPath, keys));
+    const used = new Set(rows.map((r) => r.key));
+    return keys.filter((key) => !used.has(key));
+  }
+
+  /** Which of these face thumbnail keys no face signature points at (its person was deleted). */
+  async unreferencedFaceThumbnails(keys: string[]): Promise<string[]> {
+    if (keys.length === 0) return [];
+    const rows = await this.db
+      .select({ key: faceSignatures.thumbnailPath })
+      .from(faceSignatures)
+      .where(inArray(faceSignatures.thumbnailPath, keys));
     const used = new Set(rows.map((r) => r.key));
     return keys.filter((key) => !used.has(key));
   }

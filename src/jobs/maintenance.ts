@@ -25,12 +25,13 @@ export type MaintenanceReport = {
   purgedNotes: number;
   requeued: number;
   orphanedMediaRemoved: number;
+  orphanedThumbnailsRemoved: number;
   tempDirsRemoved: number;
 };
 
 /**
  * The `maintenance` job: purge old soft-deleted notes, re-queue processing that went silent,
- * remove orphaned media and stale job directories. Every step is idempotent.
+ * remove orphaned media and face thumbnails, and stale job directories. Every step is idempotent.
  */
 export function createMaintenance(deps: {
   config: AppConfig;
@@ -61,18 +62,22 @@ export function createMaintenance(deps: {
     return stuck.length;
   }
 
-  async function removeOrphanedMedia(): Promise<number> {
+  /** Files under `prefix` that nothing points at any more, once older than the grace period. */
+  async function removeUnreferenced(
+    prefix: string,
+    unreferenced: (keys: string[]) => Promise<string[]>,
+  ): Promise<number> {
     const cutoff = now().getTime() - MAINTENANCE.orphanGraceMs;
     let removed = 0;
     let batch: string[] = [];
     const flush = async () => {
-      for (const key of await repo.unreferencedMediaKeys(batch)) {
+      for (const key of await unreferenced(batch)) {
         await storage.delete(key);
         removed++;
       }
       batch = [];
     };
-    for await (const object of storage.list('users/')) {
+    for await (const object of storage.list(prefix)) {
       if (object.lastModified.getTime() > cutoff) continue;
       batch.push(object.key);
       if (batch.length >= 500) await flush();
@@ -103,7 +108,11 @@ export function createMaintenance(deps: {
         new Date(now().getTime() - MAINTENANCE.deletedNotesRetentionMs),
       ),
       requeued: await requeueStuck(),
-      orphanedMediaRemoved: await removeOrphanedMedia(),
+      orphanedMediaRemoved: await removeUnreferenced('users/', (keys) => repo.unreferencedMediaKeys(keys)),
+      // Signatures go with their person (or a merge): their thumbnails are removed here.
+      orphanedThumbnailsRemoved: await removeUnreferenced('faces/', (keys) =>
+        repo.unreferencedFaceThumbnails(keys),
+      ),
       tempDirsRemoved: await removeStaleTempDirs(),
     };
     log.info(report, 'maintenance done');

@@ -5,9 +5,11 @@ import { Readable } from 'node:stream';
 import { eq } from 'drizzle-orm';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { interactions, notes } from '../../src/infra/db/schema.js';
+import { FACE_EMBEDDING_DIM, interactions, notes } from '../../src/infra/db/schema.js';
 import { createMaintenance } from '../../src/jobs/maintenance.js';
 import { MaintenanceRepository } from '../../src/jobs/maintenance-repository.js';
+import { faceThumbnailKey } from '../../src/modules/signatures/face-thumbnails.js';
+import { SignaturesRepository } from '../../src/modules/signatures/repository.js';
 import { createTestContext, type TestContext } from '../helpers/app.js';
 
 const HOUR = 3600 * 1000;
@@ -91,6 +93,33 @@ describe('maintenance job', () => {
     expect(await storage.stat(orphanOld)).toBeUndefined();
     expect(await storage.stat(orphanNew)).toBeDefined();
     expect(await storage.stat(usedKey)).toBeDefined();
+  });
+
+  it('removes the face thumbnails of people deleted since, keeps those of signatures that remain', async () => {
+    const storage = ctx.runtime.storage;
+    const signatures = new SignaturesRepository(ctx.database.db);
+    const alice = await ctx.signUp();
+    const person = async (name: string) =>
+      (await alice.post('/api/relationships/', { name, relationship_type: 'FRIEND' })).body.id as number;
+    const [gone, kept] = [await person('Gone'), await person('Kept')];
+    const keys: string[] = [];
+    for (const relationshipId of [gone, kept]) {
+      const embedding = Array.from({ length: FACE_EMBEDDING_DIM }, (_, i) =>
+        i === relationshipId % 128 ? 1 : 0,
+      );
+      const signature = await signatures.create(alice.userId, 'face', { embedding, relationshipId });
+      const key = faceThumbnailKey(alice.userId, signature.id);
+      await storage.put(key, Readable.from([Buffer.from('jpeg')]));
+      await signatures.setThumbnail(alice.userId, signature.id, key);
+      age(key, 2 * HOUR);
+      keys.push(key);
+    }
+    expect((await alice.delete(`/api/relationships/${gone}/`)).status).toBe(204);
+
+    const report = await maintenance();
+    expect(report.orphanedThumbnailsRemoved).toBe(1);
+    expect(await storage.stat(keys[0]!)).toBeUndefined();
+    expect(await storage.stat(keys[1]!)).toBeDefined();
   });
 
   it('queues processing that went silent again, once', async () => {
