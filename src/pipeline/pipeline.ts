@@ -23,6 +23,11 @@ export type StageContext = {
    * available): shown in `processing_error` of the COMPLETED interaction.
    */
   notices?: string[];
+  /**
+   * Face signatures an earlier run of this media identified: it already taught them these faces,
+   * so a reprocess matching them again adds no samples (the same frames would count twice).
+   */
+  countedFaceSignatures?: ReadonlySet<number>;
   /** Set by the probe stage. */
   media?: MediaInfo;
   /** 16 kHz mono PCM WAV, set by the audio stage when the media has audio. */

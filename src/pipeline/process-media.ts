@@ -175,7 +175,8 @@ export function createMediaProcessor(deps: MediaProcessorDeps) {
   return async function processMedia(job: Job): Promise<void> {
     const data = processMediaJob.parse(job.data);
     const log = deps.log.child({ job: job.id, interaction: data.interactionId, attempt: job.attempt });
-    if (!(await interactions.startProcessing(data.userId, data.interactionId, data.mediaKey))) {
+    const started = await interactions.startProcessing(data.userId, data.interactionId, data.mediaKey);
+    if (!started) {
       log.info('interaction deleted or media replaced since the job was queued: nothing to do');
       return;
     }
@@ -210,6 +211,7 @@ export function createMediaProcessor(deps: MediaProcessorDeps) {
               interactions.saveMediaDuration(data.userId, data.interactionId, data.mediaKey, seconds),
           },
           notices,
+          countedFaceSignatures: new Set(started.earlierFaceSignatureIds),
           frames: () =>
             extractFrames(mediaFile, { ...config.frames, ffmpeg: config.ffmpeg, signal: job.signal }),
         };

@@ -234,12 +234,19 @@ describe('faces in a recorded call', () => {
       ),
     ).toHaveLength(1);
 
-    // Processing the call again finds the same people: no new unknown signatures.
+    // Processing the call again finds the same people: no new unknown signatures, and the
+    // unknown people it already learned from do not count the same frames twice.
+    const samplesBefore = new Map<number, number>(
+      unknown.body.results.map((s: { id: number; sample_count: number }) => [s.id, s.sample_count]),
+    );
     expect((await user.post(`/api/interactions/${call.body.id}/reprocess/`)).status).toBe(202);
     const again = await settled(user, call.body.id);
     expect(again.processing_status).toBe('COMPLETED');
     const unknownAgain = await user.get('/api/signatures/faces/?unassigned=true');
     expect(unknownAgain.body.count).toBeLessThanOrEqual(unknown.body.count);
+    for (const signature of unknownAgain.body.results as { id: number; sample_count: number }[])
+      if (samplesBefore.has(signature.id))
+        expect(signature.sample_count).toBe(samplesBefore.get(signature.id));
     expect(again.participants).toEqual(expect.arrayContaining([lin, named]));
   }, 600_000);
 });

@@ -303,9 +303,14 @@ export class InteractionsRepository {
   /**
    * Starts a run for this media: PROCESSING, and the AI-derived rows of earlier runs (segments,
    * identified participants, AI notes) removed so a re-run replaces them; manual notes stay.
-   * False when the interaction is gone or its media was replaced since the job was queued.
+   * Null when the interaction is gone or its media was replaced since the job was queued; else
+   * the face signatures the earlier run identified (it already taught them this media's faces).
    */
-  async startProcessing(userId: number, id: number, mediaKey: string): Promise<boolean> {
+  async startProcessing(
+    userId: number,
+    id: number,
+    mediaKey: string,
+  ): Promise<{ earlierFaceSignatureIds: number[] } | null> {
     return this.db.transaction(async (tx) => {
       const rows = await tx
         .update(interactions)
@@ -319,13 +324,20 @@ export class InteractionsRepository {
           and(eq(interactions.userId, userId), eq(interactions.id, id), eq(interactions.mediaPath, mediaKey)),
         )
         .returning({ id: interactions.id });
-      if (rows.length === 0) return false;
+      if (rows.length === 0) return null;
       await tx.delete(interactionSegments).where(eq(interactionSegments.interactionId, id));
-      await tx.delete(identifiedParticipants).where(eq(identifiedParticipants.interactionId, id));
+      const earlier = await tx
+        .delete(identifiedParticipants)
+        .where(eq(identifiedParticipants.interactionId, id))
+        .returning({ faceSignatureId: identifiedParticipants.faceSignatureId });
       await tx
         .delete(notes)
         .where(and(eq(notes.interactionId, id), eq(notes.userId, userId), eq(notes.source, 'AI')));
-      return true;
+      return {
+        earlierFaceSignatureIds: earlier.flatMap((row) =>
+          row.faceSignatureId === null ? [] : [row.faceSignatureId],
+        ),
+      };
     });
   }
 

@@ -9,6 +9,8 @@ export type FaceObservation = {
   /** The best crop, kept as the thumbnail of a new unknown person. */
   crop: RgbImage;
   seenAt: Date;
+  /** Signatures that already learned from this recording (a reprocess): matched, not taught again. */
+  alreadyCounted?: ReadonlySet<number>;
 };
 
 export type Identification = {
@@ -39,9 +41,10 @@ export class FaceIdentifier {
     const [nearest] = await this.signatures.nearest(userId, 'face', embedding, 1);
     if (nearest && nearest.distance <= this.threshold) {
       // Enrolled people keep the signature the user gave them; unknown groups learn from each sighting.
+      const counted = observation.alreadyCounted?.has(nearest.id) === true;
       await this.signatures.addSamples(userId, nearest.id, {
-        embedding: nearest.relationshipId === null ? embedding : null,
-        samples: observation.samples,
+        embedding: nearest.relationshipId === null && !counted ? embedding : null,
+        samples: counted ? 0 : observation.samples,
         seenAt: observation.seenAt,
       });
       return {

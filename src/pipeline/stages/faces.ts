@@ -69,6 +69,7 @@ async function findFaces(
         samples: track.detections,
         crop: track.best.crop,
         seenAt: new Date(),
+        ...(ctx.countedFaceSignatures && { alreadyCounted: ctx.countedFaceSignatures }),
       });
       sightings.push({ identification, firstSeenAt: track.firstSeenAt });
     }
