@@ -94,8 +94,8 @@ export function createUsersService({ config, database }: Pick<AppDeps, 'config' 
 }
 
 /**
- * Contacts import/export; also used by `rapport import`. Without a `faceEnroller` (no face
- * engine), imported PHOTOs are reported as not enrolled.
+ * Contacts import/export; also used by `rapport import`. Without a `faceEnroller`, imported
+ * PHOTOs are reported as not enrolled.
  */
 export function createContactsService(
   { config, database }: Pick<AppDeps, 'config' | 'database'>,
@@ -108,6 +108,22 @@ export function createContactsService(
   });
 }
 
+/** Face enrolment (photos → face signatures); also used by `rapport import` for contact photos. */
+export function createFaceEnrolment({
+  config,
+  database,
+  storage,
+  faceEngine,
+}: Pick<AppDeps, 'config' | 'database' | 'storage' | 'faceEngine'>): FaceEnrolmentService {
+  return new FaceEnrolmentService(
+    new SignaturesRepository(database.db),
+    new RelationshipsRepository(database.db),
+    faceEngine,
+    storage,
+    config.faces,
+  );
+}
+
 /** Everything the HTTP layer needs: repositories wired into services. */
 export function createServices({ config, database, storage, queue, speech, faceEngine }: AppDeps) {
   const db = database.db;
@@ -115,13 +131,7 @@ export function createServices({ config, database, storage, queue, speech, faceE
   const signaturesRepo = new SignaturesRepository(db);
   const interactionsRepo = new InteractionsRepository(db);
   const media = new MediaService(interactionsRepo, storage, queue, config.media.maxBytes);
-  const faceEnrolment = new FaceEnrolmentService(
-    signaturesRepo,
-    relationshipsRepo,
-    faceEngine,
-    storage,
-    config.faces,
-  );
+  const faceEnrolment = createFaceEnrolment({ config, database, storage, faceEngine });
   return {
     media,
     users: createUsersService({ config, database }),

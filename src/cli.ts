@@ -4,13 +4,15 @@ import { createInterface } from 'node:readline/promises';
 import { Command } from 'commander';
 import 'dotenv/config';
 import { readFile } from 'node:fs/promises';
-import { createContactsService, createUsersService, VERSION } from './app.js';
+import { createContactsService, createFaceEnrolment, createUsersService, VERSION } from './app.js';
 import { ConfigError, loadConfig } from './infra/config/config.js';
 import { DataDirLockedError } from './infra/db/data-dir-lock.js';
 import { ApiError } from './infra/http/errors.js';
 import { installDrfMessages } from './infra/http/zod-messages.js';
 import { downloadModels, listModels } from './infra/models/cli.js';
 import { ModelDownloadError } from './infra/models/download.js';
+import { createStorage } from './infra/storage/index.js';
+import { createFaceEngine } from './pipeline/engines/face/index.js';
 import {
   openConfiguredDatabase,
   startScheduler,
@@ -120,10 +122,14 @@ program
       throw new Error(`${file} is larger than IMPORT_MAX_BYTES (${config.contacts.importMaxBytes} bytes).`);
     }
     const database = await openConfiguredDatabase(config);
+    // Contact photos are enrolled as faces, as over the API (FACE_RECOGNITION_ENABLED=false: reported).
+    const faceEngine = createFaceEngine(config);
     try {
       const user = await createUsersService({ config, database }).findByUsername(options.user);
       if (!user) throw new Error(`No user named "${options.user}".`);
-      const report = await createContactsService({ config, database }).import(user.id, bytes, {
+      const storage = createStorage(config.storage);
+      const faceEnrolment = createFaceEnrolment({ config, database, storage, faceEngine });
+      const report = await createContactsService({ config, database }, faceEnrolment).import(user.id, bytes, {
         dryRun: options.dryRun,
       });
       const verb = options.dryRun ? 'Would import' : 'Imported';
@@ -132,9 +138,12 @@ program
       );
       for (const e of report.errors) console.log(`  line ${e.line}: not imported: ${e.reason}`);
       for (const w of report.warnings) console.log(`  line ${w.line}: ${w.reason}`);
+      const enrolled = report.photos.filter((p) => p.enrolled).length;
+      if (enrolled > 0) console.log(`  ${enrolled} photo(s) enrolled as faces.`);
       for (const p of report.photos.filter((p) => !p.enrolled))
         console.log(`  line ${p.line}: photo not enrolled: ${p.reason}`);
     } finally {
+      await faceEngine.close();
       await database.close();
     }
   });

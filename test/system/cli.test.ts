@@ -105,5 +105,11 @@ describe('rapport CLI', () => {
     const again = runCli(['import', '--user', 'admin', path.join(CONTACTS_FIXTURES, 'outlook.csv')], env());
     expect(await again.exited, again.output()).toBe(0);
     expect(again.output()).toContain('0 created, 0 updated, 2 unchanged');
-  });
+
+    // Contact photos are enrolled as faces, as over the API.
+    const apple = runCli(['import', '--user', 'admin', path.join(CONTACTS_FIXTURES, 'apple.vcf')], env());
+    expect(await apple.exited, apple.output()).toBe(0);
+    expect(apple.output()).toContain('1 photo(s) enrolled as faces.');
+    expect(apple.output()).toMatch(/photo not enrolled: Upload a valid image\./);
+  }, 120_000);
 });
