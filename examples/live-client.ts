@@ -33,7 +33,7 @@ export type StreamOptions = {
 type Item = { at: number; send: (socket: WebSocket) => void };
 
 /** JPEG frames of the file at `fps`, each with its media time, split from ffmpeg's MJPEG stream. */
-async function* jpegFrames(file: string, fps: number): AsyncGenerator<{ at: number; jpeg: Buffer }> {
+export async function* jpegFrames(file: string, fps: number): AsyncGenerator<{ at: number; jpeg: Buffer }> {
   const { ffmpeg } = await resolveMediaBinaries();
   const child = spawn(
     ffmpeg.path,
