@@ -2,8 +2,9 @@ import { type FormEvent, useEffect, useReducer, useRef, useState } from 'react';
 import { Link } from 'react-router';
 import { getToken } from '../api/client';
 import { useAuth } from '../auth';
-import { formatSeconds, label, PageTitle } from '../components/common';
+import { formatSeconds, PageTitle } from '../components/common';
 import { usePeople } from '../components/people';
+import { WhoIsThisForm } from '../components/WhoIsThis';
 import workletUrl from '../live/pcm-worklet.js?url';
 import {
   applyServerMessage,
@@ -14,10 +15,22 @@ import {
   liveCallUrl,
   type NewParticipant,
   type ServerMessage,
+  type TranscriptLine,
 } from '../live/protocol';
 
+/** Frames sent per second: enough to meet everyone who shows up, little enough for a busy server. */
 const FRAME_INTERVAL_MS = 1000;
 const FRAME_MAX_WIDTH = 640;
+
+const PHASE_TEXT: Record<LiveCallState['phase'], string> = {
+  idle: 'Not started',
+  connecting: 'Connecting…',
+  connected: 'Connected, starting the call…',
+  'in-call': 'On the call',
+  ending: 'Ending the call: finishing the transcript and notes…',
+  ended: 'Call ended',
+  closed: 'Disconnected',
+};
 
 type Action =
   | { kind: 'message'; message: ServerMessage }
@@ -39,6 +52,7 @@ type Session = {
   started: number;
 };
 
+/** Stops capture and closes the socket; its handlers go first, so a closed call stays as it ended. */
 function stopSession(ref: { current: Session | null }): void {
   const s = ref.current;
   ref.current = null;
@@ -46,7 +60,22 @@ function stopSession(ref: { current: Session | null }): void {
   window.clearInterval(s.timer);
   for (const track of s.stream.getTracks()) track.stop();
   void s.audio.close().catch(() => {});
+  s.socket.onmessage = null;
+  s.socket.onclose = null;
+  s.socket.onerror = null;
   if (s.socket.readyState <= WebSocket.OPEN) s.socket.close(1000);
+}
+
+/** What went wrong with getUserMedia, in words (the DOMException names of the Media Capture spec). */
+function mediaProblem(error: unknown): string {
+  const name = (error as DOMException | undefined)?.name;
+  if (name === 'NotAllowedError' || name === 'SecurityError')
+    return 'The camera and microphone were refused. Allow them for this site in the browser, then start again.';
+  if (name === 'NotFoundError' || name === 'OverconstrainedError')
+    return 'No camera or microphone was found.';
+  if (name === 'NotReadableError')
+    return 'The camera or microphone is in use by another program, or could not be started.';
+  return `The camera and microphone are not available: ${(error as Error | undefined)?.message ?? error}`;
 }
 
 /**
@@ -55,7 +84,10 @@ function stopSession(ref: { current: Session | null }): void {
  */
 export function LiveCallPage() {
   const { user } = useAuth();
-  const { people } = usePeople();
+  // Loaded again when someone new is met or created, so the "who is this?" lists are current.
+  const [peopleVersion, setPeopleVersion] = useState(0);
+  const { people, byId } = usePeople(peopleVersion);
+  const peopleChanged = () => setPeopleVersion((v) => v + 1);
   const [state, dispatch] = useReducer(reducer, initialLiveCallState);
   const [problem, setProblem] = useState('');
   const [title, setTitle] = useState('');
@@ -75,11 +107,12 @@ export function LiveCallPage() {
     try {
       stream = await navigator.mediaDevices.getUserMedia({ video: true, audio: { channelCount: 1 } });
     } catch (error) {
-      setProblem(`The camera and microphone are not available: ${(error as Error).message}`);
+      setProblem(mediaProblem(error));
       dispatch({ kind: 'phase', phase: 'idle' });
       return;
     }
     if (preview.current) preview.current.srcObject = stream;
+    // The context runs at 16 kHz: the browser resamples the microphone, the server needs no resampling.
     const audio = new AudioContext({ sampleRate: 16_000 });
     const socket = new WebSocket(liveCallUrl(window.location, user.id, getToken() ?? ''));
     socket.binaryType = 'arraybuffer';
@@ -99,17 +132,21 @@ export function LiveCallPage() {
           JSON.stringify({ type: 'call_start', title: title || undefined, interaction_type: 'VIDEO_CALL' }),
         );
       }
-      if (message.type === 'call_started') void startStreaming(s);
+      if (message.type === 'call_started') {
+        startStreaming(s).catch((error: unknown) => {
+          setProblem(`The microphone could not be streamed: ${(error as Error).message}`);
+          end();
+        });
+      }
+      if (message.type === 'new_participant') peopleChanged();
       dispatch({ kind: 'message', message });
       if (message.type === 'call_ended') stop();
     };
     socket.onclose = (e) => {
-      const reason = closeReason(e.code);
-      if (reason) setProblem(reason);
+      setProblem(closeReason(e.code));
       dispatch({ kind: 'phase', phase: 'closed' });
       stop();
     };
-    socket.onerror = () => setProblem('The live-call service could not be reached.');
   }
 
   async function startStreaming(s: Session) {
@@ -117,6 +154,7 @@ export function LiveCallPage() {
     const seconds = () => (performance.now() - s.started) / 1000;
     // Audio: the worklet hands over 100 ms blocks; each goes out as one binary pcm_s16le frame.
     await s.audio.audioWorklet.addModule(workletUrl);
+    if (session.current !== s) return;
     const source = s.audio.createMediaStreamSource(s.stream);
     const collector = new AudioWorkletNode(s.audio, 'pcm-collector');
     collector.port.onmessage = (e: MessageEvent<Float32Array>) => {
@@ -140,14 +178,20 @@ export function LiveCallPage() {
   function end() {
     const s = session.current;
     if (s?.socket.readyState === WebSocket.OPEN) {
+      // Capture stops now; the socket stays open for the transcript's end, the notes and call_ended.
+      window.clearInterval(s.timer);
+      for (const track of s.stream.getTracks()) track.stop();
       s.socket.send(JSON.stringify({ type: 'call_end' }));
       dispatch({ kind: 'phase', phase: 'ending' });
-    } else stop();
+    } else {
+      stop();
+      dispatch({ kind: 'phase', phase: 'closed' });
+    }
   }
 
   function assign(participant: NewParticipant, relationshipId: number) {
     const socket = session.current?.socket;
-    if (socket?.readyState !== WebSocket.OPEN) return;
+    if (socket?.readyState !== WebSocket.OPEN) throw new Error('The call is not connected any more.');
     socket.send(
       JSON.stringify({
         type: 'assign_participant',
@@ -158,6 +202,12 @@ export function LiveCallPage() {
       }),
     );
   }
+
+  const speakerName = (line: TranscriptLine) => {
+    const id = line.speaker?.relationshipId;
+    if (id) return byId.get(id)?.name ?? `Person ${id}`;
+    return line.speaker ? `Voice ${line.speaker.voiceSignatureId}` : null;
+  };
 
   const running = ['connecting', 'connected', 'in-call', 'ending'].includes(state.phase);
   return (
@@ -179,11 +229,16 @@ export function LiveCallPage() {
           <button type="submit" className="primary" disabled={running}>
             Start the call
           </button>
-          <button type="button" className="danger" onClick={end} disabled={!running}>
+          <button
+            type="button"
+            className="danger"
+            onClick={end}
+            disabled={!running || state.phase === 'ending'}
+          >
             End the call
           </button>
-          <span className="meta" aria-live="polite">
-            {label(state.phase)}
+          <span className="meta" role="status">
+            {PHASE_TEXT[state.phase]}
           </span>
         </div>
         {problem && (
@@ -213,8 +268,11 @@ export function LiveCallPage() {
             ) : (
               <ol className="segments" aria-live="polite">
                 {state.transcript.map((line) => (
-                  <li key={`${line.start}-${line.final}`} className={line.final ? '' : 'partial'}>
-                    <span className="time">{formatSeconds(line.start)}</span> {line.text}
+                  <li key={`${line.start}-${line.final}`} className={line.final ? 'final' : 'partial'}>
+                    <span className="time">{formatSeconds(line.start)}</span>{' '}
+                    {speakerName(line) && <span className="speaker">{speakerName(line)}</span>}{' '}
+                    <span className="text">{line.text}</span>
+                    {!line.final && <span className="visually-hidden"> (still listening)</span>}
                   </li>
                 ))}
               </ol>
@@ -231,26 +289,36 @@ export function LiveCallPage() {
                   <Link to={`/people/${p.relationship.id}`}>{p.relationship.name}</Link>{' '}
                   <span className="meta">{Math.round(p.confidence * 100)}%</span>
                 </h3>
-                <ul className="plain-list">
-                  {p.notes.map((n) => (
-                    <li key={n.id}>{n.text}</li>
-                  ))}
-                </ul>
+                {p.notes.length === 0 ? (
+                  <p className="empty">No notes about them yet.</p>
+                ) : (
+                  <ul className="plain-list" aria-label={`What to remember about ${p.relationship.name}`}>
+                    {p.notes.map((n) => (
+                      <li key={n.id}>{n.text}</li>
+                    ))}
+                  </ul>
+                )}
               </article>
             ))}
-            {state.unknown.map((u) => (
-              <NewParticipantCard
-                key={`${u.faceSignatureId}-${u.voiceSignatureId}`}
-                participant={u}
-                people={people ?? []}
-                onAssign={(id) => assign(u, id)}
-              />
-            ))}
           </section>
+          {state.unknown.length > 0 && (
+            <section className="card" aria-labelledby="live-new">
+              <h2 id="live-new">Someone new</h2>
+              {state.unknown.map((u) => (
+                <NewParticipantCard
+                  key={`${u.faceSignatureId}-${u.voiceSignatureId}`}
+                  participant={u}
+                  people={people}
+                  onAssign={(id) => assign(u, id)}
+                  onPeopleChanged={peopleChanged}
+                />
+              ))}
+            </section>
+          )}
           <section className="card" aria-labelledby="live-notes">
             <h2 id="live-notes">Notes from this call</h2>
             {state.notes.length === 0 ? (
-              <p className="empty">No notes yet.</p>
+              <p className="empty">{state.phase === 'ended' ? 'No notes.' : 'No notes yet.'}</p>
             ) : (
               <ul className="plain-list">
                 {state.notes.map((n) => (
@@ -278,32 +346,37 @@ function NewParticipantCard({
   participant,
   people,
   onAssign,
+  onPeopleChanged,
 }: {
   participant: NewParticipant;
-  people: { id: number; name: string }[];
+  people: Parameters<typeof WhoIsThisForm>[0]['people'];
   onAssign: (relationshipId: number) => void;
+  onPeopleChanged: () => void;
 }) {
-  const id = `assign-${participant.faceSignatureId ?? 'v'}-${participant.voiceSignatureId ?? 'f'}`;
+  const what =
+    participant.faceSignatureId !== null
+      ? `face ${participant.faceSignatureId}`
+      : `voice ${participant.voiceSignatureId}`;
   return (
-    <form
-      className="form live-person"
-      onSubmit={(e) => {
-        e.preventDefault();
-        onAssign(Number(new FormData(e.currentTarget).get('relationship')));
-      }}
-    >
-      {participant.thumbnail && (
-        <img className="thumb" src={`data:image/jpeg;base64,${participant.thumbnail}`} alt="Someone new" />
+    <article className="live-person">
+      {participant.thumbnail ? (
+        <img
+          className="thumb large"
+          src={`data:image/jpeg;base64,${participant.thumbnail}`}
+          alt={`Someone new (${what})`}
+        />
+      ) : (
+        <p>
+          <strong>{what.charAt(0).toUpperCase() + what.slice(1)}</strong> (heard, not seen)
+        </p>
       )}
-      <label htmlFor={id}>Someone new: who is it?</label>
-      <select id={id} name="relationship" required>
-        {people.map((p) => (
-          <option key={p.id} value={p.id}>
-            {p.name}
-          </option>
-        ))}
-      </select>
-      <button type="submit">Assign</button>
-    </form>
+      <WhoIsThisForm
+        idPrefix={`live-${what.replace(' ', '-')}`}
+        title={`Who is ${what}?`}
+        people={people}
+        onChosen={onAssign}
+        onPeopleChanged={onPeopleChanged}
+      />
+    </article>
   );
 }
