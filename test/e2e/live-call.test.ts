@@ -183,7 +183,7 @@ describe('the live-call page with a fake camera and microphone', () => {
     const next = page.getByRole('region', { name: 'Someone new' }).getByRole('form').first();
     if (await next.count()) {
       await expect
-        .poll(() => next.getByLabel('Person').locator('option').allTextContents())
+        .poll(() => next.getByLabel('Person', { exact: true }).locator('option').allTextContents())
         .toContain('Cast member');
     }
     expect(watch.take()).toEqual([]);
