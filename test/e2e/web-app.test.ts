@@ -467,7 +467,7 @@ describe('the web app in a browser', () => {
     expect(watch.take()).toEqual([]);
   });
 
-  it('fits a phone: no sideways scrolling on the people, person and call pages', async () => {
+  it('fits a phone: no sideways scrolling on the people, person, call and live-call pages', async () => {
     const phone = await newPage(browser, server.url, { width: 375, height: 740 });
     await logIn(phone.page, USERNAME);
     /** The elements reaching past the right edge of the screen (none, or the page scrolls sideways). */
@@ -492,6 +492,10 @@ describe('the web app in a browser', () => {
     expect(await overflow()).toEqual([]);
     expect(await scrollsSideways()).toBe(false);
     await screenshot(phone.page, '11-phone-call');
+    await phone.page.goto('/live');
+    await phone.page.getByRole('heading', { level: 1, name: 'Live call' }).waitFor();
+    expect(await overflow()).toEqual([]);
+    expect(await scrollsSideways()).toBe(false);
     expect(phone.console.take()).toEqual([]);
     await phone.context.close();
   });
