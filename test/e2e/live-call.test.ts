@@ -180,12 +180,12 @@ describe('the live-call page with a fake camera and microphone', () => {
       .waitFor();
     await page.getByRole('form', { name: `Who is face ${face}?` }).waitFor({ state: 'detached' });
     // The person made on the spot is someone to choose for the next newcomer.
+    // (another face, or the voice heard first: the clip loops until someone else is met).
     const next = page.getByRole('region', { name: 'Someone new' }).getByRole('form').first();
-    if (await next.count()) {
-      await expect
-        .poll(() => next.getByLabel('Person', { exact: true }).locator('option').allTextContents())
-        .toContain('Cast member');
-    }
+    await next.waitFor({ timeout: 90_000 });
+    await expect
+      .poll(() => next.getByLabel('Person', { exact: true }).locator('option').allTextContents())
+      .toContain('Cast member');
     expect(watch.take()).toEqual([]);
   });
 
@@ -210,11 +210,20 @@ describe('the live-call page with a fake camera and microphone', () => {
     const notes = page.getByRole('region', { name: 'Notes from this call' });
     await notes.getByRole('heading', { name: 'Summary' }).waitFor();
     await screenshot(page, '14-live-call-ended');
-    const lines = await page
-      .getByRole('region', { name: 'Transcript' })
-      .locator('li .text')
-      .allTextContents();
+    // Every utterance is settled by call_ended: no provisional line is left.
+    const transcript = page.getByRole('region', { name: 'Transcript' });
+    expect(await transcript.locator('li.partial').count()).toBe(0);
+    const lines = await transcript.locator('li.final .text').allTextContents();
     expect(lines.length).toBeGreaterThan(0);
+
+    // Someone still new after the call is named through the API instead of the socket.
+    const newcomers = page.getByRole('region', { name: 'Someone new' }).getByRole('form');
+    const left = await newcomers.count();
+    expect(left).toBeGreaterThan(0);
+    const last = newcomers.first();
+    await last.getByLabel('Person', { exact: true }).selectOption({ label: 'Cast member' });
+    await last.getByRole('button', { name: 'Assign' }).click();
+    await expect.poll(() => newcomers.count()).toBe(left - 1);
 
     await notes.getByRole('link', { name: 'Open the call' }).click();
     await page.getByRole('heading', { level: 1, name: 'Live with Lin' }).waitFor();
@@ -235,8 +244,11 @@ describe('the live-call page with a fake camera and microphone', () => {
   });
 
   it('says so when the server refuses the connection (4401: the token was revoked)', async () => {
+    // The page loads its people first: revoking the token before that answer would send it to login.
+    const peopleLoaded = page.waitForResponse((r) => r.url().includes('/api/relationships/') && r.ok());
     await nav(page, 'Live call').click();
     await page.getByRole('heading', { level: 1, name: 'Live call' }).waitFor();
+    await peopleLoaded;
     // Signed out from somewhere else: the page still holds the old token.
     const pageToken = await page.evaluate(() => localStorage.getItem('rapport.token'));
     expect((await api('POST', '/api/auth/users/logout/', undefined, pageToken ?? '')).status).toBe(204);

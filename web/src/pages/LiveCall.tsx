@@ -1,6 +1,6 @@
 import { type FormEvent, useEffect, useReducer, useRef, useState } from 'react';
 import { Link } from 'react-router';
-import { getToken } from '../api/client';
+import { getToken, patch } from '../api/client';
 import { useAuth } from '../auth';
 import { formatSeconds, PageTitle } from '../components/common';
 import { usePeople } from '../components/people';
@@ -35,11 +35,15 @@ const PHASE_TEXT: Record<LiveCallState['phase'], string> = {
 type Action =
   | { kind: 'message'; message: ServerMessage }
   | { kind: 'phase'; phase: LiveCallState['phase'] }
+  /** Named through the REST API once the call is over: no longer someone new. */
+  | { kind: 'named'; participant: NewParticipant }
   | { kind: 'reset' };
 
 function reducer(state: LiveCallState, action: Action): LiveCallState {
   if (action.kind === 'reset') return { ...initialLiveCallState, phase: 'connecting' };
   if (action.kind === 'phase') return { ...state, phase: action.phase };
+  if (action.kind === 'named')
+    return { ...state, unknown: state.unknown.filter((u) => u !== action.participant) };
   return applyServerMessage(state, action.message);
 }
 
@@ -50,6 +54,8 @@ type Session = {
   audio: AudioContext;
   timer: number;
   started: number;
+  /** `call_started` came: there is a call to end (before it, ending just disconnects). */
+  inCall: boolean;
 };
 
 /** Stops capture and closes the socket; its handlers go first, so a closed call stays as it ended. */
@@ -116,7 +122,7 @@ export function LiveCallPage() {
     const audio = new AudioContext({ sampleRate: 16_000 });
     const socket = new WebSocket(liveCallUrl(window.location, user.id, getToken() ?? ''));
     socket.binaryType = 'arraybuffer';
-    const s: Session = { socket, stream, audio, timer: 0, started: performance.now() };
+    const s: Session = { socket, stream, audio, timer: 0, started: performance.now(), inCall: false };
     session.current = s;
 
     socket.onmessage = (e) => {
@@ -133,6 +139,7 @@ export function LiveCallPage() {
         );
       }
       if (message.type === 'call_started') {
+        s.inCall = true;
         startStreaming(s).catch((error: unknown) => {
           setProblem(`The microphone could not be streamed: ${(error as Error).message}`);
           end();
@@ -177,7 +184,7 @@ export function LiveCallPage() {
 
   function end() {
     const s = session.current;
-    if (s?.socket.readyState === WebSocket.OPEN) {
+    if (s?.inCall && s.socket.readyState === WebSocket.OPEN) {
       // Capture stops now; the socket stays open for the transcript's end, the notes and call_ended.
       window.clearInterval(s.timer);
       for (const track of s.stream.getTracks()) track.stop();
@@ -189,18 +196,30 @@ export function LiveCallPage() {
     }
   }
 
-  function assign(participant: NewParticipant, relationshipId: number) {
-    const socket = session.current?.socket;
-    if (socket?.readyState !== WebSocket.OPEN) throw new Error('The call is not connected any more.');
-    socket.send(
-      JSON.stringify({
-        type: 'assign_participant',
-        relationship_id: relationshipId,
-        ...(participant.faceSignatureId !== null
-          ? { face_signature_id: participant.faceSignatureId }
-          : { voice_signature_id: participant.voiceSignatureId }),
-      }),
-    );
+  /**
+   * During the call the server names them (`assign_participant`, answered by
+   * `participant_identified`); after it, the signature is assigned as on the Unknown people page.
+   */
+  async function assign(participant: NewParticipant, relationshipId: number) {
+    const s = session.current;
+    if (s?.inCall && s.socket.readyState === WebSocket.OPEN) {
+      s.socket.send(
+        JSON.stringify({
+          type: 'assign_participant',
+          relationship_id: relationshipId,
+          ...(participant.faceSignatureId !== null
+            ? { face_signature_id: participant.faceSignatureId }
+            : { voice_signature_id: participant.voiceSignatureId }),
+        }),
+      );
+      return;
+    }
+    const [kind, id] =
+      participant.faceSignatureId !== null
+        ? ['faces', participant.faceSignatureId]
+        : ['voices', participant.voiceSignatureId];
+    await patch(`/api/signatures/${kind}/${id}/`, { relationship: relationshipId });
+    dispatch({ kind: 'named', participant });
   }
 
   const speakerName = (line: TranscriptLine) => {
@@ -210,6 +229,8 @@ export function LiveCallPage() {
   };
 
   const running = ['connecting', 'connected', 'in-call', 'ending'].includes(state.phase);
+  // Capture stops when the user ends the call, before the server has finished with it.
+  const capturing = running && state.phase !== 'ending';
   return (
     <>
       <PageTitle>Live call</PageTitle>
@@ -259,7 +280,8 @@ export function LiveCallPage() {
       <div className="call-layout">
         <div>
           <section className="card" aria-label="Your camera">
-            <video ref={preview} autoPlay muted playsInline className="player" />
+            {!capturing && <p className="empty">The camera is off.</p>}
+            <video ref={preview} autoPlay muted playsInline className="player" hidden={!capturing} />
           </section>
           <section className="card" aria-labelledby="live-transcript">
             <h2 id="live-transcript">Transcript</h2>
@@ -350,7 +372,7 @@ function NewParticipantCard({
 }: {
   participant: NewParticipant;
   people: Parameters<typeof WhoIsThisForm>[0]['people'];
-  onAssign: (relationshipId: number) => void;
+  onAssign: (relationshipId: number) => Promise<void>;
   onPeopleChanged: () => void;
 }) {
   const what =
