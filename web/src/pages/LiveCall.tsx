@@ -5,6 +5,7 @@ import { useAuth } from '../auth';
 import { formatSeconds, PageTitle } from '../components/common';
 import { usePeople } from '../components/people';
 import { WhoIsThisForm } from '../components/WhoIsThis';
+import { mediaProblem } from '../live/media-problem';
 import workletUrl from '../live/pcm-worklet.js?url';
 import {
   applyServerMessage,
@@ -72,18 +73,6 @@ function stopSession(ref: { current: Session | null }): void {
   if (s.socket.readyState <= WebSocket.OPEN) s.socket.close(1000);
 }
 
-/** What went wrong with getUserMedia, in words (the DOMException names of the Media Capture spec). */
-function mediaProblem(error: unknown): string {
-  const name = (error as DOMException | undefined)?.name;
-  if (name === 'NotAllowedError' || name === 'SecurityError')
-    return 'The camera and microphone were refused. Allow them for this site in the browser, then start again.';
-  if (name === 'NotFoundError' || name === 'OverconstrainedError')
-    return 'No camera or microphone was found.';
-  if (name === 'NotReadableError')
-    return 'The camera or microphone is in use by another program, or could not be started.';
-  return `The camera and microphone are not available: ${(error as Error | undefined)?.message ?? error}`;
-}
-
 /**
  * The live call: camera and microphone from the browser, JPEG frames and 16 kHz PCM to the
  * live-call WebSocket, and what the server recognises as it happens.
@@ -113,7 +102,7 @@ export function LiveCallPage() {
     try {
       stream = await navigator.mediaDevices.getUserMedia({ video: true, audio: { channelCount: 1 } });
     } catch (error) {
-      setProblem(mediaProblem(error));
+      setProblem(mediaProblem(error, window.isSecureContext));
       dispatch({ kind: 'phase', phase: 'idle' });
       return;
     }
