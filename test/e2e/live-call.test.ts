@@ -2,6 +2,7 @@
 // Code inside page.evaluate / waitForFunction runs in the browser.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -63,6 +64,58 @@ async function api(method: string, url: string, body?: unknown, auth = token): P
     },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
+}
+
+/** A TCP proxy in front of the server whose connections the test can cut, as a network drop would. */
+async function cuttableProxy(target: string): Promise<{ url: string; cut(): void; close(): Promise<void> }> {
+  const { hostname, port } = new URL(target);
+  const open = new Set<net.Socket>();
+  const proxy = net.createServer((client) => {
+    const upstream = net.connect(Number(port), hostname);
+    for (const socket of [client, upstream]) {
+      open.add(socket);
+      socket.on('close', () => open.delete(socket));
+      socket.on('error', () => {});
+    }
+    client.pipe(upstream);
+    upstream.pipe(client);
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  const cut = () => {
+    for (const socket of open) socket.destroy();
+  };
+  return {
+    url: `http://127.0.0.1:${(proxy.address() as net.AddressInfo).port}`,
+    cut,
+    close: () =>
+      new Promise<void>((resolve) => {
+        cut();
+        proxy.close(() => resolve());
+      }),
+  };
+}
+
+/** Signs the page in with a new token of the test user (its origin has its own storage). */
+async function signIn(p: Page): Promise<void> {
+  const login = await api('POST', '/api/auth/users/login/', { username: USERNAME, password: PASSWORD }, '');
+  const fresh = ((await login.json()) as { token: string }).token;
+  await p.goto('/login');
+  await p.evaluate((t) => localStorage.setItem('rapport.token', t), fresh);
+}
+
+/** Counts the video frames the page sends over its sockets, whichever socket it is. */
+async function countFrames(p: Page): Promise<() => Promise<number>> {
+  await p.evaluate(() => {
+    const counter = { frames: 0 };
+    (window as unknown as { frameCounter: typeof counter }).frameCounter = counter;
+    const send = WebSocket.prototype.send;
+    WebSocket.prototype.send = function (this: WebSocket, data) {
+      if (typeof data === 'string' && data.includes('"video_chunk"')) counter.frames++;
+      return send.call(this, data);
+    };
+  });
+  return () =>
+    p.evaluate(() => (window as unknown as { frameCounter: { frames: number } }).frameCounter.frames);
 }
 
 beforeAll(async () => {
@@ -243,6 +296,51 @@ describe('the live-call page with a fake camera and microphone', () => {
     expect(watch.take()).toEqual([]);
   });
 
+  it('resumes the call when the connection drops: one call, going on', async () => {
+    const proxy = await cuttableProxy(server.url);
+    const dropped = await newPage(browser, proxy.url);
+    try {
+      const p = dropped.page;
+      await signIn(p);
+      await p.goto('/live');
+      await p.getByRole('heading', { level: 1, name: 'Live call' }).waitFor();
+      const frames = await countFrames(p);
+      await p.getByLabel('Call title').fill('Dropped and resumed');
+      await p.getByRole('button', { name: 'Start the call' }).click();
+      const status = p.getByRole('status');
+      await status.getByText('On the call').waitFor({ timeout: 30_000 });
+      const onTheCall = p.getByRole('region', { name: 'On the call' });
+      await onTheCall.getByRole('link', { name: 'Lin-Manuel Miranda' }).waitFor({ timeout: 90_000 });
+
+      proxy.cut();
+      await status.getByText('Connection lost: reconnecting…').waitFor();
+      await status.getByText('On the call').waitFor({ timeout: 30_000 });
+      // Capture went on: frames flow over the new connection, and what was shown stays.
+      const atResume = await frames();
+      await expect.poll(frames, { timeout: 30_000 }).toBeGreaterThan(atResume + 1);
+      await onTheCall.getByRole('link', { name: 'Lin-Manuel Miranda' }).waitFor();
+
+      await p.getByRole('button', { name: 'End the call' }).click();
+      await status.getByText('Call ended').waitFor({ timeout: 120_000 });
+      const href = await p.getByRole('link', { name: 'Open the call' }).getAttribute('href');
+      const calls = (await (await api('GET', '/api/interactions/?page_size=100')).json()) as {
+        results: { id: number; title: string }[];
+      };
+      // The server resumed the call rather than starting a second one.
+      const resumed = calls.results.filter((c) => c.title === 'Dropped and resumed');
+      expect(resumed).toHaveLength(1);
+      expect(href).toBe(`/calls/${resumed[0]!.id}`);
+      // Chromium logs the connections the drop cut (the socket, the app's event stream, which
+      // reconnects on its own); nothing else may appear.
+      expect(
+        dropped.console.take(/WebSocket connection to .* failed|ERR_INCOMPLETE_CHUNKED_ENCODING/),
+      ).toEqual([]);
+    } finally {
+      await dropped.context.close();
+      await proxy.close();
+    }
+  });
+
   it('says so when the server refuses the connection (4401: the token was revoked)', async () => {
     // The page loads its people first: revoking the token before that answer would send it to login.
     const peopleLoaded = page.waitForResponse((r) => r.url().includes('/api/relationships/') && r.ok());
@@ -264,15 +362,7 @@ describe('the live-call page with a fake camera and microphone', () => {
     const refusing = await launchBrowser(['--use-fake-device-for-media-stream']);
     try {
       const denied = await newPage(refusing, server.url);
-      const login = await api(
-        'POST',
-        '/api/auth/users/login/',
-        { username: USERNAME, password: PASSWORD },
-        '',
-      );
-      const fresh = ((await login.json()) as { token: string }).token;
-      await denied.page.goto('/login');
-      await denied.page.evaluate((t) => localStorage.setItem('rapport.token', t), fresh);
+      await signIn(denied.page);
       await denied.page.goto('/live');
       await denied.page.getByRole('heading', { level: 1, name: 'Live call' }).waitFor();
       await denied.page.getByRole('button', { name: 'Start the call' }).click();

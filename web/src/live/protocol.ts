@@ -31,7 +31,7 @@ export type TranscriptLine = {
 export const TRANSCRIPT_MAX_LINES = 200;
 
 export type LiveCallState = {
-  phase: 'idle' | 'connecting' | 'connected' | 'in-call' | 'ending' | 'ended' | 'closed';
+  phase: 'idle' | 'connecting' | 'connected' | 'in-call' | 'reconnecting' | 'ending' | 'ended' | 'closed';
   userId: number | null;
   interactionId: number | null;
   identified: IdentifiedPerson[];

@@ -22,12 +22,18 @@ import {
 /** Frames sent per second: enough to meet everyone who shows up, little enough for a busy server. */
 const FRAME_INTERVAL_MS = 1000;
 const FRAME_MAX_WIDTH = 640;
+/**
+ * A connection lost during a call (1006) is opened again after each of these waits; `call_start`
+ * with the call's id resumes it, which the server allows for its grace period (60 s by default).
+ */
+const RECONNECT_DELAYS_MS = [500, 1000, 2000, 4000, 8000, 16_000];
 
 const PHASE_TEXT: Record<LiveCallState['phase'], string> = {
   idle: 'Not started',
   connecting: 'Connecting…',
   connected: 'Connected, starting the call…',
   'in-call': 'On the call',
+  reconnecting: 'Connection lost: reconnecting…',
   ending: 'Ending the call: finishing the transcript and notes…',
   ended: 'Call ended',
   closed: 'Disconnected',
@@ -50,6 +56,9 @@ function reducer(state: LiveCallState, action: Action): LiveCallState {
 
 /** A running call's media and socket, so that stopping releases everything. */
 type Session = {
+  userId: number;
+  title: string;
+  /** The current connection: a new one replaces it after a loss; capture goes on meanwhile. */
   socket: WebSocket;
   stream: MediaStream;
   audio: AudioContext;
@@ -57,7 +66,17 @@ type Session = {
   started: number;
   /** `call_started` came: there is a call to end (before it, ending just disconnects). */
   inCall: boolean;
+  interactionId: number | null;
+  /** Reconnection attempts since the connection was lost, and the timer of the next one. */
+  attempts: number;
+  retry: number;
 };
+
+function openSocket(userId: number): WebSocket {
+  const socket = new WebSocket(liveCallUrl(window.location, userId, getToken() ?? ''));
+  socket.binaryType = 'arraybuffer';
+  return socket;
+}
 
 /** Stops capture and closes the socket; its handlers go first, so a closed call stays as it ended. */
 function stopSession(ref: { current: Session | null }): void {
@@ -65,6 +84,7 @@ function stopSession(ref: { current: Session | null }): void {
   ref.current = null;
   if (!s) return;
   window.clearInterval(s.timer);
+  window.clearTimeout(s.retry);
   for (const track of s.stream.getTracks()) track.stop();
   void s.audio.close().catch(() => {});
   s.socket.onmessage = null;
@@ -109,10 +129,26 @@ export function LiveCallPage() {
     if (preview.current) preview.current.srcObject = stream;
     // The context runs at 16 kHz: the browser resamples the microphone, the server needs no resampling.
     const audio = new AudioContext({ sampleRate: 16_000 });
-    const socket = new WebSocket(liveCallUrl(window.location, user.id, getToken() ?? ''));
-    socket.binaryType = 'arraybuffer';
-    const s: Session = { socket, stream, audio, timer: 0, started: performance.now(), inCall: false };
+    const s: Session = {
+      userId: user.id,
+      title,
+      socket: openSocket(user.id),
+      stream,
+      audio,
+      timer: 0,
+      started: performance.now(),
+      inCall: false,
+      interactionId: null,
+      attempts: 0,
+      retry: 0,
+    };
     session.current = s;
+    follow(s);
+  }
+
+  /** Handles `s.socket`'s messages: starts a new call, or resumes the one whose connection was lost. */
+  function follow(s: Session) {
+    const socket = s.socket;
 
     socket.onmessage = (e) => {
       if (typeof e.data !== 'string') return;
@@ -123,22 +159,40 @@ export function LiveCallPage() {
         return;
       }
       if (message.type === 'connection_established') {
-        socket.send(
-          JSON.stringify({ type: 'call_start', title: title || undefined, interaction_type: 'VIDEO_CALL' }),
-        );
+        const start =
+          s.interactionId === null
+            ? { title: s.title || undefined, interaction_type: 'VIDEO_CALL' }
+            : { interaction_id: s.interactionId };
+        socket.send(JSON.stringify({ type: 'call_start', ...start }));
       }
       if (message.type === 'call_started') {
-        s.inCall = true;
-        startStreaming(s).catch((error: unknown) => {
-          setProblem(`The microphone could not be streamed: ${(error as Error).message}`);
-          end();
-        });
+        s.interactionId = typeof message.interaction_id === 'number' ? message.interaction_id : null;
+        s.attempts = 0;
+        // Resumed: capture never stopped, and now goes to this socket.
+        if (!s.inCall) {
+          s.inCall = true;
+          startStreaming(s).catch((error: unknown) => {
+            setProblem(`The microphone could not be streamed: ${(error as Error).message}`);
+            end();
+          });
+        }
       }
       if (message.type === 'new_participant') peopleChanged();
       dispatch({ kind: 'message', message });
       if (message.type === 'call_ended') stop();
     };
     socket.onclose = (e) => {
+      const attempt = s.attempts;
+      if (s.inCall && e.code === 1006 && attempt < RECONNECT_DELAYS_MS.length) {
+        s.attempts = attempt + 1;
+        dispatch({ kind: 'phase', phase: 'reconnecting' });
+        s.retry = window.setTimeout(() => {
+          if (session.current !== s) return;
+          s.socket = openSocket(s.userId);
+          follow(s);
+        }, RECONNECT_DELAYS_MS[attempt]);
+        return;
+      }
       setProblem(closeReason(e.code));
       dispatch({ kind: 'phase', phase: 'closed' });
       stop();
@@ -217,7 +271,7 @@ export function LiveCallPage() {
     return line.speaker ? `Voice ${line.speaker.voiceSignatureId}` : null;
   };
 
-  const running = ['connecting', 'connected', 'in-call', 'ending'].includes(state.phase);
+  const running = ['connecting', 'connected', 'in-call', 'reconnecting', 'ending'].includes(state.phase);
   // Capture stops when the user ends the call, before the server has finished with it.
   const capturing = running && state.phase !== 'ending';
   return (
