@@ -141,6 +141,40 @@ describe('the live-call page’s reading of the WebSocket protocol', () => {
     ]);
   });
 
+  it('gives the lines of a voice named during the call to that person', () => {
+    const state = run([
+      { type: 'new_participant', voice_signature_id: 4 },
+      {
+        type: 'transcription_update',
+        text: 'Hi',
+        start: 0,
+        end: 1,
+        is_final: true,
+        speaker: { voice_signature_id: 4, relationship_id: null },
+      },
+      {
+        type: 'transcription_update',
+        text: 'Hello',
+        start: 1,
+        end: 2,
+        is_final: true,
+        speaker: { voice_signature_id: 5, relationship_id: null },
+      },
+      {
+        type: 'participant_identified',
+        relationship: { id: 2, name: 'Bo', relationship_type: 'COLLEAGUE' },
+        voice_signature_id: 4,
+        confidence: 1,
+        notes: [],
+      },
+    ]);
+    expect(state.transcript.map((l) => l.speaker)).toEqual([
+      { voiceSignatureId: 4, relationshipId: 2 },
+      { voiceSignatureId: 5, relationshipId: null },
+    ]);
+    expect(state.unknown).toEqual([]);
+  });
+
   it('keeps the last lines of a long call', () => {
     let state = initialLiveCallState;
     for (let i = 0; i < TRANSCRIPT_MAX_LINES + 5; i++)

@@ -86,7 +86,16 @@ export function applyServerMessage(state: LiveCallState, message: ServerMessage)
           (u.faceSignatureId === null || u.faceSignatureId !== person.faceSignatureId) &&
           (u.voiceSignatureId === null || u.voiceSignatureId !== person.voiceSignatureId),
       );
-      return { ...state, identified, unknown };
+      // Named by voice: the lines that voice already said are theirs too.
+      const transcript =
+        person.voiceSignatureId === null
+          ? state.transcript
+          : state.transcript.map((l) =>
+              l.speaker?.voiceSignatureId === person.voiceSignatureId
+                ? { ...l, speaker: { ...l.speaker, relationshipId: person.relationship.id } }
+                : l,
+            );
+      return { ...state, identified, unknown, transcript };
     }
     case 'new_participant': {
       const participant: NewParticipant = {

@@ -267,7 +267,12 @@ export function LiveCallPage() {
 
   const speakerName = (line: TranscriptLine) => {
     const id = line.speaker?.relationshipId;
-    if (id) return byId.get(id)?.name ?? `Person ${id}`;
+    if (id)
+      return (
+        byId.get(id)?.name ??
+        state.identified.find((p) => p.relationship.id === id)?.relationship.name ??
+        `Person ${id}`
+      );
     return line.speaker ? `Voice ${line.speaker.voiceSignatureId}` : null;
   };
 
