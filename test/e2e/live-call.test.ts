@@ -184,7 +184,7 @@ describe('the live-call page with a fake camera and microphone', () => {
     await page.getByRole('heading', { level: 1, name: 'Live call' }).waitFor();
     // Count what the page sends, from the socket's side (frames as JSON, audio as binary).
     await page.evaluate(() => {
-      const sent = { video: 0, binaryBytes: 0, other: [] as string[] };
+      const sent = { video: 0, binaryBytes: 0, firstBinaryMs: 0, lastBinaryMs: 0, other: [] as string[] };
       (window as unknown as { sent: typeof sent }).sent = sent;
       const send = WebSocket.prototype.send;
       WebSocket.prototype.send = function (this: WebSocket, data) {
@@ -192,7 +192,11 @@ describe('the live-call page with a fake camera and microphone', () => {
           const type = (JSON.parse(data) as { type: string }).type;
           if (type === 'video_chunk') sent.video++;
           else sent.other.push(type);
-        } else sent.binaryBytes += (data as ArrayBuffer).byteLength;
+        } else {
+          sent.binaryBytes += (data as ArrayBuffer).byteLength;
+          sent.lastBinaryMs = performance.now();
+          sent.firstBinaryMs ||= sent.lastBinaryMs;
+        }
         return send.call(this, data);
       };
     });
@@ -245,14 +249,25 @@ describe('the live-call page with a fake camera and microphone', () => {
   it('shows the rolling transcript while the call runs', async () => {
     const transcript = page.getByRole('region', { name: 'Transcript' });
     await transcript.locator('li .text').first().waitFor({ timeout: 90_000 });
-    const sent = await page.evaluate(
-      () => (window as unknown as { sent: { video: number; binaryBytes: number; other: string[] } }).sent,
+    type Sent = {
+      video: number;
+      binaryBytes: number;
+      firstBinaryMs: number;
+      lastBinaryMs: number;
+      other: string[];
+    };
+    const sent = await page.evaluate(() => (window as unknown as { sent: Sent }).sent);
+    // 16 kHz 16-bit mono is 32 000 bytes a second. The microphone cannot run ahead of the clock,
+    // so more than that would mean another rate or stereo (the first 100 ms block counts too).
+    const seconds = (sent.lastBinaryMs - sent.firstBinaryMs) / 1000 + 0.1;
+    console.log(
+      `page sent: ${JSON.stringify(sent)}; audio ${(sent.binaryBytes / seconds).toFixed(0)} bytes/s`,
     );
-    console.log(`page sent: ${JSON.stringify(sent)}`);
     expect(sent.other).toContain('call_start');
     expect(sent.video).toBeGreaterThan(3);
-    // 16 kHz 16-bit mono: 32 000 bytes a second of call.
     expect(sent.binaryBytes).toBeGreaterThan(3 * 32_000);
+    expect(sent.binaryBytes % 3200).toBe(0); // whole 100 ms blocks of 1600 samples
+    expect(sent.binaryBytes / seconds).toBeLessThan(1.25 * 32_000);
     await screenshot(page, '13-live-call');
     expect(watch.take()).toEqual([]);
   });
