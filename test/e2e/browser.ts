@@ -8,7 +8,8 @@ import { type CliProcess, freePort, REPO_ROOT, runCli, waitForHealth } from '../
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const SCREENSHOTS = path.join(REPO_ROOT, 'test-output', 'screenshots');
 
-export function launchBrowser(): Promise<Browser> {
+/** `extraArgs`: more Chromium switches (the live-call test's fake camera and microphone). */
+export function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
@@ -20,6 +21,7 @@ export function launchBrowser(): Promise<Browser> {
       '--disable-component-update',
       '--no-first-run',
       '--autoplay-policy=no-user-gesture-required',
+      ...extraArgs,
     ],
   });
 }
@@ -50,10 +52,16 @@ export async function createStaffUser(dataDir: string, username: string, passwor
   if (code !== 0) throw new Error(`createuser failed:\n${proc.output()}`);
 }
 
-/** `rapport serve` as a user runs it: a real process on a random port, serving the built app at `/`. */
-export async function startRapport(dataDir: string): Promise<RapportServer> {
+/**
+ * `rapport serve` as a user runs it: a real process on a random port, serving the built app at `/`,
+ * with the default engines (faces, the offline recogniser, local notes). `env` adds settings.
+ */
+export async function startRapport(
+  dataDir: string,
+  env: Record<string, string> = {},
+): Promise<RapportServer> {
   const port = await freePort();
-  const proc = runCli(['serve'], { ...embeddedEnv(dataDir), PORT: String(port), HOST: '127.0.0.1' });
+  const proc = runCli(['serve'], { ...embeddedEnv(dataDir), PORT: String(port), HOST: '127.0.0.1', ...env });
   await waitForHealth(port, proc);
   return {
     url: `http://127.0.0.1:${port}`,

@@ -2,9 +2,11 @@
 /// <reference lib="dom.iterable" />
 // Code inside page.evaluate / waitForFunction runs in the browser.
 import fs from 'node:fs';
+import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLIP } from '../helpers/fixtures.js';
+import { CLIP, FACES } from '../helpers/fixtures.js';
 import {
   type ConsoleWatch,
   createStaffUser,
@@ -196,6 +198,43 @@ describe('the web app in a browser', () => {
     expect(watch.take()).toEqual([]);
   });
 
+  it('enrols a face from a fixture photo on the person page; a photo without a face gets the API’s reason', async () => {
+    await nav(page, 'People').click();
+    await page.getByRole('link', { name: 'Lin-Manuel Miranda' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Lin-Manuel Miranda' }).waitFor();
+    const faces = page.getByRole('region', { name: 'Faces and voices' });
+    await faces.getByText('No face known yet.').waitFor();
+    const form = page.getByRole('form', { name: 'Enrol a face from a photo' });
+
+    // A real photo with no face in it: the lower part of a portrait (his suit).
+    const noFace = await sharp(path.join(FACES, 'obama-obama.jpg'))
+      .extract({ left: 0, top: 700, width: 910, height: 437 })
+      .jpeg()
+      .toBuffer();
+    await form
+      .getByLabel('Photo (JPEG or PNG)')
+      .setInputFiles({ name: 'suit.jpg', mimeType: 'image/jpeg', buffer: noFace });
+    await form.getByRole('button', { name: 'Enrol' }).click();
+    // The face engine starts with the first face: give it time.
+    await form.getByText('No face found in the image.').waitFor({ timeout: 60_000 });
+    expect(await form.getByLabel('Photo (JPEG or PNG)').getAttribute('aria-invalid')).toBe('true');
+    expect(watch.take(/status of 400/)).toEqual([]);
+
+    await form
+      .getByLabel('Photo (JPEG or PNG)')
+      .setInputFiles(path.join(FACES, 'lin_manuel_miranda-ref.png'));
+    await form.getByRole('button', { name: 'Enrol' }).click();
+    await form.getByRole('status').getByText('Face enrolled.').waitFor({ timeout: 60_000 });
+    const thumbnail = faces.getByRole('img', { name: /^Face \d+$/ });
+    await thumbnail.waitFor();
+    await expect
+      .poll(() => thumbnail.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0))
+      .toBe(true);
+    await faces.getByText('1 sample').waitFor();
+    await screenshot(page, '04-person-face');
+    expect(watch.take()).toEqual([]);
+  });
+
   it('uploads the fixture video with an upload progress bar, then follows processing to COMPLETED', async () => {
     await nav(page, 'Calls').click();
     await page.getByRole('link', { name: 'Upload a recording' }).click();
@@ -285,13 +324,52 @@ describe('the web app in a browser', () => {
       },
     );
     await video.evaluate((v: HTMLVideoElement) => v.pause());
-    // What the call page shows on this branch: status, participants, the player; no transcript yet.
     await page.locator('.processing .badge-completed').waitFor();
-    await page
-      .getByRole('region', { name: 'Who was there' })
-      .getByRole('link', { name: 'Lin-Manuel Miranda' })
-      .waitFor();
+    // Chosen at upload, and recognised in the recording from the face enrolled before.
+    const there = page.getByRole('region', { name: 'Who was there' });
+    await expect.poll(() => there.getByRole('link', { name: 'Lin-Manuel Miranda' }).count()).toBe(2);
+    const lin = there.getByRole('listitem').filter({ hasText: 'Lin-Manuel Miranda' });
+    expect(await lin.allTextContents()).toContainEqual(
+      expect.stringMatching(/^Lin-Manuel Miranda face, \d+%/),
+    );
     await screenshot(page, '06-call-detail');
+    expect(watch.take()).toEqual([]);
+  });
+
+  it('shows the transcript of the processed call; clicking a segment seeks the player', async () => {
+    const transcript = page.getByRole('region', { name: 'Transcript' });
+    const segments = transcript.locator('button.segment');
+    await segments.first().waitFor();
+    // The segments' times as the API stores them (the page shows them rounded to the second).
+    const id = callPath.split('/').at(-1);
+    const stored = await page.evaluate(async (callId) => {
+      const res = await fetch(`/api/interactions/${callId}/`, {
+        headers: { authorization: `Token ${localStorage.getItem('rapport.token')}` },
+      });
+      return ((await res.json()) as { segments: { start: number; text: string }[] }).segments;
+    }, id);
+    console.log(`transcript segments: ${JSON.stringify(stored)}`);
+    expect(await segments.count()).toBe(stored.length);
+    expect(await transcript.locator('.segment .text').allTextContents()).toEqual(stored.map((x) => x.text));
+
+    const video = page.locator('video.player');
+    const target = stored.at(-1)!;
+    expect(target.start).toBeGreaterThan(0.5);
+    await segments.last().click();
+    const time = await video.evaluate((v: HTMLVideoElement) => {
+      v.pause();
+      return v.currentTime;
+    });
+    // Seeked to the segment's start (playback may have moved it on a little before the pause).
+    expect(time).toBeGreaterThanOrEqual(target.start - 0.05);
+    expect(time).toBeLessThan(target.start + 1.5);
+    await segments.first().click();
+    const back = await video.evaluate((v: HTMLVideoElement) => {
+      v.pause();
+      return v.currentTime;
+    });
+    expect(back).toBeLessThan(stored[0]!.start + 1.5);
+    await screenshot(page, '06-call-transcript');
     expect(watch.take()).toEqual([]);
   });
 
@@ -373,10 +451,23 @@ describe('the web app in a browser', () => {
     await first.getByLabel('Name').fill('Someone from the cast');
     await first.getByRole('button', { name: 'Create and assign' }).click();
     await expect.poll(() => faces.count()).toBe(before - 1);
+
+    // The person just made is at once someone to choose for the unknown voice (no reload).
+    const voices = page.locator('section[aria-labelledby="voices-heading"] li.card');
+    const voicesBefore = await voices.count();
+    expect(voicesBefore).toBeGreaterThanOrEqual(1);
+    const voice = voices.first();
+    await expect
+      .poll(() => voice.getByLabel('Person', { exact: true }).locator('option').allTextContents())
+      .toContain('Someone from the cast');
+    await voice.getByLabel('Someone I know').check();
+    await voice.getByLabel('Person', { exact: true }).selectOption({ label: 'Someone from the cast' });
+    await voice.getByRole('button', { name: 'Assign' }).click();
+    await expect.poll(() => voices.count()).toBe(voicesBefore - 1);
     expect(watch.take()).toEqual([]);
   });
 
-  it('fits a phone: no sideways scrolling on the people, person and call pages', async () => {
+  it('fits a phone: no sideways scrolling on the people, person, call and live-call pages', async () => {
     const phone = await newPage(browser, server.url, { width: 375, height: 740 });
     await logIn(phone.page, USERNAME);
     /** The elements reaching past the right edge of the screen (none, or the page scrolls sideways). */
@@ -401,6 +492,10 @@ describe('the web app in a browser', () => {
     expect(await overflow()).toEqual([]);
     expect(await scrollsSideways()).toBe(false);
     await screenshot(phone.page, '11-phone-call');
+    await phone.page.goto('/live');
+    await phone.page.getByRole('heading', { level: 1, name: 'Live call' }).waitFor();
+    expect(await overflow()).toEqual([]);
+    expect(await scrollsSideways()).toBe(false);
     expect(phone.console.take()).toEqual([]);
     await phone.context.close();
   });

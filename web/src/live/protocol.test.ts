@@ -7,6 +7,7 @@ import {
   type LiveCallState,
   liveCallUrl,
   type ServerMessage,
+  TRANSCRIPT_MAX_LINES,
 } from './protocol';
 
 const note = (id: number, text: string) => ({
@@ -99,10 +100,102 @@ describe('the live-call page’s reading of the WebSocket protocol', () => {
     expect(applyServerMessage(state, { type: 'something_new' })).toBe(state);
   });
 
+  it('settles a provisional line with the final one, even when the next utterance’s partial came first', () => {
+    const update = (text: string, start: number, end: number, is_final: boolean, speaker?: unknown) => ({
+      type: 'transcription_update',
+      text,
+      start,
+      end,
+      is_final,
+      ...(speaker === undefined ? {} : { speaker }),
+    });
+    const state = run([
+      update('Hel', 0, 0.5, false),
+      update('Hello the', 0, 0.9, false),
+      // The next utterance is heard before the first one's final text is decoded.
+      update('How', 1.5, 1.8, false),
+      update('Hello there', 0, 1.2, true, { voice_signature_id: 4, relationship_id: null }),
+      update('How are you', 1.5, 2.4, false),
+      update('How are you doing', 1.5, 2.9, true, { voice_signature_id: 5, relationship_id: 2 }),
+    ]);
+    expect(state.transcript).toEqual([
+      {
+        text: 'Hello there',
+        start: 0,
+        end: 1.2,
+        final: true,
+        speaker: { voiceSignatureId: 4, relationshipId: null },
+      },
+      {
+        text: 'How are you doing',
+        start: 1.5,
+        end: 2.9,
+        final: true,
+        speaker: { voiceSignatureId: 5, relationshipId: 2 },
+      },
+    ]);
+    const midway = run([update('Hello there', 0, 1.2, true), update('How', 1.5, 1.8, false)]);
+    expect(midway.transcript.map((l) => [l.text, l.final, l.speaker])).toEqual([
+      ['Hello there', true, null],
+      ['How', false, null],
+    ]);
+  });
+
+  it('gives the lines of a voice named during the call to that person', () => {
+    const state = run([
+      { type: 'new_participant', voice_signature_id: 4 },
+      {
+        type: 'transcription_update',
+        text: 'Hi',
+        start: 0,
+        end: 1,
+        is_final: true,
+        speaker: { voice_signature_id: 4, relationship_id: null },
+      },
+      {
+        type: 'transcription_update',
+        text: 'Hello',
+        start: 1,
+        end: 2,
+        is_final: true,
+        speaker: { voice_signature_id: 5, relationship_id: null },
+      },
+      {
+        type: 'participant_identified',
+        relationship: { id: 2, name: 'Bo', relationship_type: 'COLLEAGUE' },
+        voice_signature_id: 4,
+        confidence: 1,
+        notes: [],
+      },
+    ]);
+    expect(state.transcript.map((l) => l.speaker)).toEqual([
+      { voiceSignatureId: 4, relationshipId: 2 },
+      { voiceSignatureId: 5, relationshipId: null },
+    ]);
+    expect(state.unknown).toEqual([]);
+  });
+
+  it('keeps the last lines of a long call', () => {
+    let state = initialLiveCallState;
+    for (let i = 0; i < TRANSCRIPT_MAX_LINES + 5; i++)
+      state = applyServerMessage(state, {
+        type: 'transcription_update',
+        text: `line ${i}`,
+        start: i,
+        end: i + 0.5,
+        is_final: true,
+      });
+    expect(state.transcript).toHaveLength(TRANSCRIPT_MAX_LINES);
+    expect(state.transcript.at(-1)?.text).toBe(`line ${TRANSCRIPT_MAX_LINES + 4}`);
+  });
+
   it('explains close codes', () => {
     expect(closeReason(4401)).toMatch(/sign in again/);
     expect(closeReason(4403)).toMatch(/another user/);
     expect(closeReason(1008)).toMatch(/too many/);
+    expect(closeReason(1006)).toMatch(/lost/);
+    expect(closeReason(1001)).toMatch(/saved/);
+    expect(closeReason(4000)).toMatch(/code 4000/);
     expect(closeReason(1000)).toBe('');
   });
 

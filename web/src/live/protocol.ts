@@ -18,10 +18,20 @@ export type NewParticipant = {
   thumbnail: string | null;
 };
 
-export type TranscriptLine = { start: number; end: number; text: string; final: boolean; speaker: unknown };
+export type TranscriptLine = {
+  start: number;
+  end: number;
+  text: string;
+  /** `is_final:false` lines are provisional: the next update of the same utterance replaces them. */
+  final: boolean;
+  speaker: { voiceSignatureId: number | null; relationshipId: number | null } | null;
+};
+
+/** The rolling transcript keeps this many lines (the whole call is stored on the interaction). */
+export const TRANSCRIPT_MAX_LINES = 200;
 
 export type LiveCallState = {
-  phase: 'idle' | 'connecting' | 'connected' | 'in-call' | 'ending' | 'ended' | 'closed';
+  phase: 'idle' | 'connecting' | 'connected' | 'in-call' | 'reconnecting' | 'ending' | 'ended' | 'closed';
   userId: number | null;
   interactionId: number | null;
   identified: IdentifiedPerson[];
@@ -76,7 +86,16 @@ export function applyServerMessage(state: LiveCallState, message: ServerMessage)
           (u.faceSignatureId === null || u.faceSignatureId !== person.faceSignatureId) &&
           (u.voiceSignatureId === null || u.voiceSignatureId !== person.voiceSignatureId),
       );
-      return { ...state, identified, unknown };
+      // Named by voice: the lines that voice already said are theirs too.
+      const transcript =
+        person.voiceSignatureId === null
+          ? state.transcript
+          : state.transcript.map((l) =>
+              l.speaker?.voiceSignatureId === person.voiceSignatureId
+                ? { ...l, speaker: { ...l.speaker, relationshipId: person.relationship.id } }
+                : l,
+            );
+      return { ...state, identified, unknown, transcript };
     }
     case 'new_participant': {
       const participant: NewParticipant = {
@@ -92,16 +111,21 @@ export function applyServerMessage(state: LiveCallState, message: ServerMessage)
       return known ? state : { ...state, unknown: [...state.unknown, participant] };
     }
     case 'transcription_update': {
+      const speaker = message.speaker as { voice_signature_id?: unknown; relationship_id?: unknown } | null;
       const line: TranscriptLine = {
         start: Number(message.start ?? 0),
         end: Number(message.end ?? 0),
         text: String(message.text ?? ''),
         final: message.is_final === true,
-        speaker: message.speaker ?? null,
+        speaker:
+          speaker && typeof speaker === 'object'
+            ? {
+                voiceSignatureId: idOrNull(speaker.voice_signature_id),
+                relationshipId: idOrNull(speaker.relationship_id),
+              }
+            : null,
       };
-      // A partial replaces the partial before it; a final one settles it.
-      const settled = state.transcript.filter((l) => l.final);
-      return { ...state, transcript: [...settled, line] };
+      return { ...state, transcript: addTranscriptLine(state.transcript, line) };
     }
     case 'note_generated': {
       const note = message.note as Note | undefined;
@@ -133,6 +157,18 @@ export function applyServerMessage(state: LiveCallState, message: ServerMessage)
   }
 }
 
+/**
+ * One update into the rolling transcript. Utterances follow each other, so at most one is
+ * provisional: a partial replaces the partial before it; a final line settles its utterance's
+ * partial, but keeps one of a later utterance (starting after it ended) that arrived first.
+ */
+export function addTranscriptLine(lines: TranscriptLine[], line: TranscriptLine): TranscriptLine[] {
+  const finals = lines.filter((l) => l.final);
+  const partial = lines.find((l) => !l.final);
+  const laterPartial = line.final && partial && partial.start >= line.end ? [partial] : [];
+  return [...finals, line, ...laterPartial].sort((a, b) => a.start - b.start).slice(-TRANSCRIPT_MAX_LINES);
+}
+
 /** Why the server closed the socket, in words (4401/4403 from the handshake, 1008 for flooding). */
 export function closeReason(code: number): string {
   switch (code) {
@@ -144,6 +180,10 @@ export function closeReason(code: number): string {
       return 'The server closed the call: too many messages.';
     case 1000:
       return '';
+    case 1001:
+      return 'The server went away (it is restarting); what was said so far is saved on the call.';
+    case 1006:
+      return 'The connection to the live-call service was lost.';
     default:
       return `The connection closed (code ${code}).`;
   }

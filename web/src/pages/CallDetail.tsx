@@ -51,6 +51,18 @@ export function CallDetailPage() {
     }
   }
 
+  // One line per person and signature: a live call can record the same face twice (met as
+  // someone new, then named on the spot); the first sighting is the one to show.
+  const recognised = call.identified_participants.filter(
+    (p, i, all) =>
+      all.findIndex(
+        (q) =>
+          q.relationship_id === p.relationship_id &&
+          q.face_signature_id === p.face_signature_id &&
+          q.voice_signature_id === p.voice_signature_id,
+      ) === i,
+  );
+
   const seek = (segment: Segment) => {
     const player = playerRef.current;
     if (!player) return;
@@ -124,11 +136,11 @@ export function CallDetailPage() {
                 </li>
               ))}
             </ul>
-            {call.identified_participants.length > 0 && (
+            {recognised.length > 0 && (
               <>
                 <h3>Recognised in the recording</h3>
                 <ul className="plain-list">
-                  {call.identified_participants.map((p) => (
+                  {recognised.map((p) => (
                     <li key={`${p.relationship_id}-${p.face_signature_id}-${p.voice_signature_id}`}>
                       {p.relationship_id ? (
                         <Link to={`/people/${p.relationship_id}`}>{name(p.relationship_id)}</Link>

@@ -1,4 +1,4 @@
-import { type FormEvent, useState } from 'react';
+import { type FormEvent, type ReactNode, useState } from 'react';
 import { Link, Navigate, useLocation, useNavigate } from 'react-router';
 import { post } from '../api/client';
 import type { User } from '../api/types';
@@ -7,16 +7,29 @@ import { Field, FormErrors, PageTitle } from '../components/common';
 
 type Session = { user: User; token: string };
 
-function useAfterSignIn() {
+/**
+ * The shape both sign-in pages share: post the form to `endpoint`, keep the session it answers
+ * and go back where the user was headed; the API's messages go next to their fields.
+ */
+function AuthForm({
+  title,
+  endpoint,
+  fields,
+  submitLabel,
+  footer,
+  children,
+}: {
+  title: string;
+  endpoint: string;
+  /** The form's fields, whose messages are shown beside them rather than on top. */
+  fields: string[];
+  submitLabel: string;
+  footer: ReactNode;
+  children: (error: unknown) => ReactNode;
+}) {
+  const { token, signIn } = useAuth();
   const navigate = useNavigate();
   const location = useLocation();
-  const from = (location.state as { from?: string } | null)?.from;
-  return () => navigate(from && from !== '/login' ? from : '/people', { replace: true });
-}
-
-export function LoginPage() {
-  const { token, signIn } = useAuth();
-  const done = useAfterSignIn();
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
   if (token) return <Navigate to="/people" replace />;
@@ -26,12 +39,10 @@ export function LoginPage() {
     const form = new FormData(event.currentTarget);
     setBusy(true);
     try {
-      const session = await post<Session>('/api/auth/users/login/', {
-        username: form.get('username'),
-        password: form.get('password'),
-      });
+      const session = await post<Session>(endpoint, Object.fromEntries(form.entries()));
       signIn(session.token, session.user);
-      done();
+      const from = (location.state as { from?: string } | null)?.from;
+      navigate(from && from !== '/login' ? from : '/people', { replace: true });
     } catch (err) {
       setError(err);
       setBusy(false);
@@ -40,85 +51,88 @@ export function LoginPage() {
 
   return (
     <main id="main" className="auth-page">
-      <PageTitle>Log in</PageTitle>
+      <PageTitle>{title}</PageTitle>
       <form onSubmit={submit} className="card form">
-        <FormErrors error={error} fields={['username', 'password']} />
-        <Field label="Username" name="username" error={error}>
-          {(p) => <input {...p} autoComplete="username" required />}
-        </Field>
-        <Field label="Password" name="password" error={error}>
-          {(p) => <input {...p} type="password" autoComplete="current-password" required />}
-        </Field>
+        <FormErrors error={error} fields={fields} />
+        {children(error)}
         <button type="submit" className="primary" disabled={busy}>
-          Log in
+          {submitLabel}
         </button>
-        <p>
-          No account yet? <Link to="/signup">Sign up</Link>
-        </p>
+        <p>{footer}</p>
       </form>
     </main>
   );
 }
 
-export function SignupPage() {
-  const { token, signIn } = useAuth();
-  const done = useAfterSignIn();
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
-  if (token) return <Navigate to="/people" replace />;
-  const fields = ['username', 'email', 'password', 'password_confirm', 'first_name', 'last_name'];
-
-  async function submit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    const form = new FormData(event.currentTarget);
-    setBusy(true);
-    try {
-      const session = await post<Session>('/api/auth/users/register/', Object.fromEntries(form.entries()));
-      signIn(session.token, session.user);
-      done();
-    } catch (err) {
-      setError(err);
-      setBusy(false);
-    }
-  }
-
+export function LoginPage() {
   return (
-    <main id="main" className="auth-page">
-      <PageTitle>Sign up</PageTitle>
-      <form onSubmit={submit} className="card form">
-        <FormErrors error={error} fields={fields} />
-        <Field label="Username" name="username" error={error}>
-          {(p) => <input {...p} autoComplete="username" required />}
-        </Field>
-        <Field label="Email" name="email" error={error}>
-          {(p) => <input {...p} type="email" autoComplete="email" required />}
-        </Field>
-        <div className="row">
-          <Field label="First name" name="first_name" error={error}>
-            {(p) => <input {...p} autoComplete="given-name" />}
+    <AuthForm
+      title="Log in"
+      endpoint="/api/auth/users/login/"
+      fields={['username', 'password']}
+      submitLabel="Log in"
+      footer={
+        <>
+          No account yet? <Link to="/signup">Sign up</Link>
+        </>
+      }
+    >
+      {(error) => (
+        <>
+          <Field label="Username" name="username" error={error}>
+            {(p) => <input {...p} autoComplete="username" required />}
           </Field>
-          <Field label="Last name" name="last_name" error={error}>
-            {(p) => <input {...p} autoComplete="family-name" />}
+          <Field label="Password" name="password" error={error}>
+            {(p) => <input {...p} type="password" autoComplete="current-password" required />}
           </Field>
-        </div>
-        <Field
-          label="Password"
-          name="password"
-          error={error}
-          hint="At least 8 characters, not a common password."
-        >
-          {(p) => <input {...p} type="password" autoComplete="new-password" required />}
-        </Field>
-        <Field label="Password again" name="password_confirm" error={error}>
-          {(p) => <input {...p} type="password" autoComplete="new-password" required />}
-        </Field>
-        <button type="submit" className="primary" disabled={busy}>
-          Create account
-        </button>
-        <p>
+        </>
+      )}
+    </AuthForm>
+  );
+}
+
+export function SignupPage() {
+  return (
+    <AuthForm
+      title="Sign up"
+      endpoint="/api/auth/users/register/"
+      fields={['username', 'email', 'password', 'password_confirm', 'first_name', 'last_name']}
+      submitLabel="Create account"
+      footer={
+        <>
           Already have an account? <Link to="/login">Log in</Link>
-        </p>
-      </form>
-    </main>
+        </>
+      }
+    >
+      {(error) => (
+        <>
+          <Field label="Username" name="username" error={error}>
+            {(p) => <input {...p} autoComplete="username" required />}
+          </Field>
+          <Field label="Email" name="email" error={error}>
+            {(p) => <input {...p} type="email" autoComplete="email" required />}
+          </Field>
+          <div className="row">
+            <Field label="First name" name="first_name" error={error}>
+              {(p) => <input {...p} autoComplete="given-name" />}
+            </Field>
+            <Field label="Last name" name="last_name" error={error}>
+              {(p) => <input {...p} autoComplete="family-name" />}
+            </Field>
+          </div>
+          <Field
+            label="Password"
+            name="password"
+            error={error}
+            hint="At least 8 characters, not a common password."
+          >
+            {(p) => <input {...p} type="password" autoComplete="new-password" required />}
+          </Field>
+          <Field label="Password again" name="password_confirm" error={error}>
+            {(p) => <input {...p} type="password" autoComplete="new-password" required />}
+          </Field>
+        </>
+      )}
+    </AuthForm>
   );
 }

@@ -4,6 +4,7 @@ import { del, post, query } from '../api/client';
 import type { FaceSignature, Interaction, Page, RelationshipDetail, VoiceSignature } from '../api/types';
 import {
   AuthImage,
+  Field,
   FormErrors,
   formatDate,
   formatDay,
@@ -193,20 +194,22 @@ function EnrolForm(props: {
     }
   }
 
-  const inputId = `enrol-${props.kind}`;
   return (
     <form onSubmit={submit} className="form enrol" aria-label={props.title}>
       <h3>{props.title}</h3>
-      <FormErrors error={error} />
-      <label htmlFor={inputId}>
-        {props.kind === 'faces' ? 'Photo (JPEG or PNG)' : 'Recording (at least 3 s of speech)'}
-      </label>
-      <input id={inputId} name={props.field} type="file" accept={props.accept} required />
+      {/* The API's reason (no face, too blurry, too little speech…) goes next to its field. */}
+      <FormErrors error={error} fields={[props.field, 'face_index']} />
+      <Field
+        label={props.kind === 'faces' ? 'Photo (JPEG or PNG)' : 'Recording (at least 3 s of speech)'}
+        name={props.field}
+        error={error}
+      >
+        {(p) => <input {...p} type="file" accept={props.accept} required />}
+      </Field>
       {props.kind === 'faces' && (
-        <>
-          <label htmlFor="face-index">Which face, if the photo has several (0 = first)</label>
-          <input id="face-index" name="face_index" type="number" min={0} />
-        </>
+        <Field label="Which face, if the photo has several (0 = first)" name="face_index" error={error}>
+          {(p) => <input {...p} type="number" min={0} />}
+        </Field>
       )}
       <button type="submit" disabled={busy}>
         {busy ? 'Enrolling…' : 'Enrol'}

@@ -1,8 +1,9 @@
-import { type FormEvent, useState } from 'react';
-import { patch, post } from '../api/client';
-import type { FaceSignature, Page, Relationship, VoiceSignature } from '../api/types';
+import { useState } from 'react';
+import { patch } from '../api/client';
+import type { FaceSignature, Page, VoiceSignature } from '../api/types';
 import { AuthImage, FormErrors, formatDate, PageTitle, useApi } from '../components/common';
 import { usePeople } from '../components/people';
+import { WhoIsThisForm } from '../components/WhoIsThis';
 
 /**
  * The people the pipeline met but does not know: assign each face or voice to someone (assigning
@@ -16,7 +17,12 @@ export function UnknownPage() {
     version,
   );
   const { people } = usePeople(version);
+  // Faces, voices and people load again: a person made from one face is listed in the others' forms.
   const changed = () => setVersion((v) => v + 1);
+  const assign = async (kind: 'faces' | 'voices', signatureId: number, relationship: number) => {
+    await patch(`/api/signatures/${kind}/${signatureId}/`, { relationship });
+    changed();
+  };
 
   return (
     <>
@@ -48,7 +54,13 @@ export function UnknownPage() {
                     Seen {face.sample_count} {face.sample_count === 1 ? 'time' : 'times'}, last{' '}
                     {formatDate(face.last_seen_at)}
                   </p>
-                  <AssignForm kind="faces" signatureId={face.id} people={people} onDone={changed} />
+                  <WhoIsThisForm
+                    idPrefix={`faces-${face.id}`}
+                    title={`Who is face ${face.id}?`}
+                    people={people}
+                    onChosen={(relationship) => assign('faces', face.id, relationship)}
+                    onPeopleChanged={changed}
+                  />
                 </li>
               ))}
             </ul>
@@ -71,94 +83,18 @@ export function UnknownPage() {
                     Heard {voice.sample_count} {voice.sample_count === 1 ? 'time' : 'times'}, last{' '}
                     {formatDate(voice.last_seen_at)}
                   </p>
-                  <AssignForm kind="voices" signatureId={voice.id} people={people} onDone={changed} />
+                  <WhoIsThisForm
+                    idPrefix={`voices-${voice.id}`}
+                    title={`Who is voice ${voice.id}?`}
+                    people={people}
+                    onChosen={(relationship) => assign('voices', voice.id, relationship)}
+                    onPeopleChanged={changed}
+                  />
                 </li>
               ))}
             </ul>
           ))}
       </section>
     </>
-  );
-}
-
-function AssignForm({
-  kind,
-  signatureId,
-  people,
-  onDone,
-}: {
-  kind: 'faces' | 'voices';
-  signatureId: number;
-  people: Relationship[] | undefined;
-  onDone: () => void;
-}) {
-  const [error, setError] = useState<unknown>();
-  const [mode, setMode] = useState<'existing' | 'new'>(people && people.length > 0 ? 'existing' : 'new');
-
-  async function submit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    const form = new FormData(event.currentTarget);
-    try {
-      let relationship = Number(form.get('relationship'));
-      if (mode === 'new') {
-        const created = await post<Relationship>('/api/relationships/', {
-          name: String(form.get('name') ?? '').trim(),
-          relationship_type: 'ACQUAINTANCE',
-        });
-        relationship = created.id;
-      }
-      await patch(`/api/signatures/${kind}/${signatureId}/`, { relationship });
-      onDone();
-    } catch (err) {
-      setError(err);
-    }
-  }
-
-  const prefix = `${kind}-${signatureId}`;
-  return (
-    <form
-      onSubmit={submit}
-      className="form assign"
-      aria-label={`Who is ${kind === 'faces' ? 'face' : 'voice'} ${signatureId}?`}
-    >
-      <FormErrors error={error} />
-      <fieldset>
-        <legend>Who is this?</legend>
-        <label className="check">
-          <input
-            type="radio"
-            name="mode"
-            checked={mode === 'existing'}
-            onChange={() => setMode('existing')}
-            disabled={!people || people.length === 0}
-          />{' '}
-          Someone I know
-        </label>
-        <label className="check">
-          <input type="radio" name="mode" checked={mode === 'new'} onChange={() => setMode('new')} /> A new
-          person
-        </label>
-      </fieldset>
-      {mode === 'existing' ? (
-        <>
-          <label htmlFor={`${prefix}-person`}>Person</label>
-          <select id={`${prefix}-person`} name="relationship" required>
-            {(people ?? []).map((p) => (
-              <option key={p.id} value={p.id}>
-                {p.name}
-              </option>
-            ))}
-          </select>
-        </>
-      ) : (
-        <>
-          <label htmlFor={`${prefix}-name`}>Name</label>
-          <input id={`${prefix}-name`} name="name" required maxLength={255} />
-        </>
-      )}
-      <button type="submit" className="primary">
-        {mode === 'existing' ? 'Assign' : 'Create and assign'}
-      </button>
-    </form>
   );
 }
