@@ -43,6 +43,11 @@ export class LiveCall implements CallSink {
   private readonly unknowns = new Map<string, Participant>();
   /** Voices named during the call: the signature they became (a merge may keep another) and whose. */
   private readonly namedVoices = new Map<number, { voiceSignatureId: number; relationshipId: number }>();
+  /**
+   * Signatures named during the call (`face:ID`, `voice:ID`): an engine that still reports one as
+   * unknown (its lookup began before the naming, or its speaker cache is older) is not heard.
+   */
+  private readonly named = new Set<string>();
   /** Where the next audio chunk starts when the client sends no timestamps (seconds). */
   private audioClock = 0;
   private ending: Promise<{ summary: string; notesCreated: number }> | null = null;
@@ -191,7 +196,7 @@ export class LiveCall implements CallSink {
     at: number;
   }): void {
     const key = found.faceSignatureId ? `face:${found.faceSignatureId}` : `voice:${found.voiceSignatureId}`;
-    if (this.unknowns.has(key)) return;
+    if (this.unknowns.has(key) || this.named.has(key)) return;
     this.unknowns.set(key, {
       relationshipId: null,
       faceSignatureId: found.faceSignatureId ?? null,
@@ -232,9 +237,12 @@ export class LiveCall implements CallSink {
     /** The signature the user named, when merging kept another one (`signature`). */
     namedId: number,
   ): Promise<void> {
-    const key = signature.faceSignatureId ? `face:${namedId}` : `voice:${namedId}`;
+    const kind = signature.faceSignatureId ? 'face' : 'voice';
+    const key = `${kind}:${namedId}`;
     const unknown = this.unknowns.get(key);
     this.unknowns.delete(key);
+    this.named.add(key);
+    this.named.add(`${kind}:${signature.faceSignatureId ?? signature.voiceSignatureId}`);
     if (signature.voiceSignatureId) {
       const named = { voiceSignatureId: signature.voiceSignatureId, relationshipId: relationship.id };
       this.namedVoices.set(namedId, named);

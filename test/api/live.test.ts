@@ -4,8 +4,14 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { streamCall } from '../../examples/live-client.js';
 import { FACE_EMBEDDING_DIM } from '../../src/infra/db/schema.js';
+import { LiveCall } from '../../src/live/call.js';
 import type { CallSink } from '../../src/live/engines.js';
 import { openLiveFaces } from '../../src/live/faces-session.js';
+import { InteractionsRepository } from '../../src/modules/interactions/repository.js';
+import { NotesRepository } from '../../src/modules/notes/repository.js';
+import { NotesService } from '../../src/modules/notes/service.js';
+import { RelationshipsRepository } from '../../src/modules/relationships/repository.js';
+import { RelationshipsService } from '../../src/modules/relationships/service.js';
 import { SignaturesRepository } from '../../src/modules/signatures/repository.js';
 import type { FaceEngine } from '../../src/pipeline/engines/face/index.js';
 import { FaceIdentifier } from '../../src/pipeline/faces/identifier.js';
@@ -373,6 +379,44 @@ describe('live faces: frames', () => {
     expect(found).toHaveLength(2);
     expect(new Set(found).size).toBe(2);
   }, 60_000);
+});
+
+describe('live call: engines reporting a participant named meanwhile', () => {
+  it('does not announce or store again a face or voice the user named during the call', async () => {
+    const user = await ctx.signUp();
+    const ann = (await user.post('/api/relationships/', { name: 'Ann', relationship_type: 'FRIEND' })).body;
+    const interaction = (await user.post('/api/interactions/', { interaction_type: 'VIDEO_CALL' })).body;
+    const signatures = new SignaturesRepository(ctx.database.db);
+    const embedding = Array.from({ length: FACE_EMBEDDING_DIM }, (_, i) => Math.sin(i));
+    const face = await signatures.create(user.userId, 'face', { embedding });
+    const db = ctx.database.db;
+    const [interactions, relationships] = [new InteractionsRepository(db), new RelationshipsRepository(db)];
+    const call = new LiveCall(user.userId, interaction.id, {
+      interactions,
+      relationships: new RelationshipsService(relationships),
+      notes: new NotesService(new NotesRepository(db), relationships, interactions),
+      engines: {},
+      log: ctx.app.log,
+    });
+    const sent: Record<string, unknown>[] = [];
+    call.attach((message) => sent.push(message));
+
+    call.unknown({ faceSignatureId: face.id, thumbnail: 'AA==', at: 1 });
+    await call.assigned(
+      { id: ann.id, name: 'Ann', relationship_type: 'FRIEND' },
+      { faceSignatureId: face.id },
+      face.id,
+    );
+    // The face engine's lookup for another track began before the naming: it still says unknown.
+    call.unknown({ faceSignatureId: face.id, at: 3 });
+    await call.end();
+
+    expect(sent.map((m) => m.type)).toEqual(['new_participant', 'participant_identified']);
+    const detail = (await user.get(`/api/interactions/${interaction.id}/`)).body;
+    expect(detail.identified_participants).toEqual([
+      expect.objectContaining({ relationship_id: ann.id, face_signature_id: face.id }),
+    ]);
+  });
 });
 
 describe('the example client (examples/live-client.ts)', () => {
