@@ -249,6 +249,8 @@ describe('the live-call page with a fake camera and microphone', () => {
   it('shows the rolling transcript while the call runs', async () => {
     const transcript = page.getByRole('region', { name: 'Transcript' });
     await transcript.locator('li .text').first().waitFor({ timeout: 90_000 });
+    // While someone speaks, the recogniser's guess so far is shown as a provisional line.
+    await transcript.locator('li.partial .text').first().waitFor({ timeout: 90_000 });
     type Sent = {
       video: number;
       binaryBytes: number;
