@@ -71,10 +71,10 @@ export async function createRuntime(
     speechSettings(config),
     {
       threads: config.live.speechThreads,
-      maxUtteranceSeconds: config.live.maxUtteranceSeconds,
-      partials: {
+      transcriber: {
         partialEverySeconds: config.live.partialIntervalMs / 1000,
         repeatPartialAfterSeconds: 2,
+        maxUtteranceSeconds: config.live.maxUtteranceSeconds,
       },
     },
     logger,

@@ -108,7 +108,7 @@ const envSchema = z.object({
   /** How long a call dropped without `call_end` waits for a reconnect before it is finalised. */
   LIVE_GRACE_PERIOD_MS: z.coerce.number().int().min(0).default(60_000),
   /** Longer speech without a pause is cut into utterances (transcript segments) of this length. */
-  LIVE_MAX_UTTERANCE_SECONDS: z.coerce.number().min(1).max(30).default(15),
+  LIVE_MAX_UTTERANCE_SECONDS: z.coerce.number().min(2).max(30).default(6),
   /** How often a partial (`is_final: false`) transcript update is computed while someone speaks. */
   LIVE_PARTIAL_INTERVAL_MS: z.coerce.number().int().min(200).max(10_000).default(1000),
   /** Threads running live-call speech (each call stays on one); default: the cores, at most 4. */

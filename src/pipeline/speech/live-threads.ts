@@ -7,8 +7,7 @@ import type { LiveWorkerReply, LiveWorkerRequest } from './live-worker.js';
 export type LiveSpeechOptions = {
   /** Threads running live-call speech; each call stays on one, the least busy when it starts. */
   threads: number;
-  maxUtteranceSeconds: number;
-  partials: LiveTranscriberOptions;
+  transcriber: LiveTranscriberOptions;
 };
 
 /** The speech of one live call, as seen from the event loop. */
@@ -61,8 +60,7 @@ export class LiveSpeechThreads {
       op: 'open',
       id,
       settings: this.settings,
-      maxUtteranceSeconds: this.options.maxUtteranceSeconds,
-      partials: this.options.partials,
+      transcriber: this.options.transcriber,
     });
     return {
       push(samples) {

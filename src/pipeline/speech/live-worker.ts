@@ -1,4 +1,5 @@
 import { parentPort } from 'node:worker_threads';
+import { openLiveSession } from '../engines/asr/asr.js';
 import { SileroVad, sileroModelPath } from '../engines/vad/silero.js';
 import type { SpeechSettings } from './engines.js';
 import { type LiveSpeechEvent, LiveTranscriber, type LiveTranscriberOptions } from './live-transcriber.js';
@@ -14,8 +15,7 @@ export type LiveWorkerRequest =
       op: 'open';
       id: number;
       settings: SpeechSettings;
-      maxUtteranceSeconds: number;
-      partials: LiveTranscriberOptions;
+      transcriber: LiveTranscriberOptions;
     }
   | { op: 'audio'; id: number; samples: Float32Array }
   | { op: 'finish'; id: number };
@@ -37,12 +37,13 @@ function open(request: Extract<LiveWorkerRequest, { op: 'open' }>): LiveTranscri
   const vadModel = sileroModelPath(request.settings.vadModelPath);
   if (!engines.asr) throw new Error('no speech recogniser can run here');
   if (!vadModel) throw new Error('the silero VAD model was not found');
-  const vad = new SileroVad(vadModel, { maxSpeechSeconds: request.maxUtteranceSeconds });
+  // The transcriber cuts long speech itself, at a quiet moment: the VAD only finds pauses.
+  const vad = new SileroVad(vadModel);
   return new LiveTranscriber(
     vad.stream(),
-    engines.asr,
+    openLiveSession(engines.asr),
     (samples) => embedVoice(engines, samples),
-    request.partials,
+    request.transcriber,
   );
 }
 
@@ -58,6 +59,7 @@ async function handle(session: Session, request: LiveWorkerRequest) {
     }
     case 'finish': {
       const events = (await session.transcriber?.flush()) ?? [];
+      session.transcriber?.close();
       if (events.length) reply({ id: request.id, events });
       sessions.delete(request.id);
       reply({ id: request.id, finished: true });
@@ -78,6 +80,7 @@ parentPort?.on('message', (request: LiveWorkerRequest) => {
     .then(() => (current.failed ? undefined : handle(current, request)))
     .catch((error: unknown) => {
       current.failed = true;
+      current.transcriber?.close();
       sessions.delete(request.id);
       reply({ id: request.id, error: error instanceof Error ? error.message : String(error) });
     });

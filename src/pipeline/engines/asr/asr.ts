@@ -16,11 +16,19 @@ export interface SpeechRecognizer {
   readonly name: string;
   transcribe(samples: Float32Array, signal?: AbortSignal): Promise<AsrSegment[]>;
   /**
-   * One utterance decoded as its audio arrives (live calls). Engines that can only decode whole
-   * utterances leave this out; `openUtterance` then buffers for them.
+   * A live call's speech, decoded as its audio arrives, one utterance after another (the engine
+   * adapts to the call's audio as it goes, so a session is never shared between calls). Engines
+   * that can only decode whole utterances leave this out; `openLiveSession` buffers for them.
    */
-  openStream?(): UtteranceStream;
+  openLiveSession?(): LiveRecognition;
   close?(): void;
+}
+
+/** The recogniser of one live call. */
+export interface LiveRecognition {
+  /** The next utterance (the previous one must be finished). */
+  openUtterance(): UtteranceStream;
+  close(): void;
 }
 
 /** An utterance being recognised while it is spoken. */
@@ -32,14 +40,19 @@ export interface UtteranceStream {
   finish(): Promise<AsrSegment[]>;
 }
 
-/** A stream from the engine when it streams; else the audio is kept and decoded whole at the end. */
-export function openUtterance(recognizer: SpeechRecognizer): UtteranceStream {
-  if (recognizer.openStream) return recognizer.openStream();
-  const chunks: Float32Array[] = [];
+/** The engine's own live session when it streams; else each utterance is kept and decoded whole at its end. */
+export function openLiveSession(recognizer: SpeechRecognizer): LiveRecognition {
+  if (recognizer.openLiveSession) return recognizer.openLiveSession();
   return {
-    accept: (samples) => void chunks.push(samples),
-    partial: () => undefined,
-    finish: () => recognizer.transcribe(concatSamples(chunks)),
+    openUtterance() {
+      const chunks: Float32Array[] = [];
+      return {
+        accept: (samples) => void chunks.push(samples),
+        partial: () => undefined,
+        finish: () => recognizer.transcribe(concatSamples(chunks)),
+      };
+    },
+    close() {},
   };
 }
 

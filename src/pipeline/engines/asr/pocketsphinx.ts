@@ -2,7 +2,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import koffi from 'koffi';
 import { pcm16FromFloat } from '../../../infra/media/wav.js';
-import type { AsrSegment, AsrWord, EngineStatus, SpeechRecognizer, UtteranceStream } from './asr.js';
+import type {
+  AsrSegment,
+  AsrWord,
+  EngineStatus,
+  LiveRecognition,
+  SpeechRecognizer,
+  UtteranceStream,
+} from './asr.js';
 
 /** pocketsphinx computes 100 feature frames per second. */
 const FRAMES_PER_SECOND = 100;
@@ -110,10 +117,9 @@ function segmentsOf(words: AsrWord[]): AsrSegment[] {
 
 /**
  * Debian's pocketsphinx with its shipped US English model: offline, no download. Recorded calls
- * give it one whole VAD utterance at a time (its best search); live calls stream each utterance
- * into it as it is spoken, so partial guesses come for free and the final one is ready a few
- * hundred milliseconds after the speaker stops. A decoder holds one utterance and ~95 MB, so
- * decoders are kept in a pool: as many as utterances decoded at once in this thread.
+ * give it one whole VAD utterance at a time (its best search; the thread's decoders are pooled);
+ * live calls stream each utterance into a decoder of their own as it is spoken, so partial guesses
+ * come for free and the final one is ready a few hundred milliseconds after the speaker stops.
  * Synchronous inside: run it in a speech worker thread.
  */
 export class PocketsphinxRecognizer implements SpeechRecognizer {
@@ -143,18 +149,34 @@ export class PocketsphinxRecognizer implements SpeechRecognizer {
     return this.release(decoder);
   }
 
-  openStream(): UtteranceStream {
-    const decoder = this.acquire();
-    let open = true;
+  /**
+   * A decoder of its own for the call (~95 MB, ~0.25 s to load): a streaming decoder normalises
+   * the audio with statistics it learns as it goes, which must not carry over from another call.
+   */
+  openLiveSession(): LiveRecognition {
+    const decoder = openDecoder(this.settings);
+    let closed = false;
     return {
-      accept: (samples) => {
-        if (open) decoder.process(pcm16FromFloat(samples), false);
+      openUtterance(): UtteranceStream {
+        decoder.start();
+        let open = true;
+        return {
+          accept: (samples) => {
+            if (open) decoder.process(pcm16FromFloat(samples), false);
+          },
+          partial: () => (open ? decoder.hypothesis() : undefined),
+          finish: async () => {
+            if (!open) return [];
+            open = false;
+            decoder.end();
+            return segmentsOf(decoder.words());
+          },
+        };
       },
-      partial: () => (open ? decoder.hypothesis() : undefined),
-      finish: async () => {
-        if (!open) return [];
-        open = false;
-        return this.release(decoder);
+      close() {
+        if (closed) return;
+        closed = true;
+        decoder.free();
       },
     };
   }
