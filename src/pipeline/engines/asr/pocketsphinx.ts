@@ -11,6 +11,14 @@ import type {
   UtteranceStream,
 } from './asr.js';
 
+/**
+ * Live decoders keep at most 3000 active HMMs per frame (the default has no limit): measured with
+ * the live transcriber, half the CPU (real-time factor 0.48 → 0.22 on the looped fixture clip,
+ * 0.27 → 0.13 on jfk.flac) at the same jfk.flac WER (0.32); 2000 and 1500 cost words (0.50, 0.41).
+ * Recorded calls keep the full search: they are not racing the clock.
+ */
+const LIVE_SEARCH_ARGS = ['-maxhmmpf', '3000'];
+
 /** pocketsphinx computes 100 feature frames per second. */
 const FRAMES_PER_SECOND = 100;
 
@@ -54,7 +62,7 @@ type Decoder = {
 };
 
 /** The C API of libpocketsphinx 5prealpha (Debian bookworm), bound through koffi (no compiler). */
-function openDecoder(settings: PocketsphinxSettings): Decoder {
+function openDecoder(settings: PocketsphinxSettings, extraArgs: string[] = []): Decoder {
   const lib = koffi.load(settings.library);
   const cmdLnInit = lib.func('void* cmd_ln_init(void* inout, void* defn, int strict, ...)');
   const psArgs = lib.func('void* ps_args()');
@@ -72,7 +80,7 @@ function openDecoder(settings: PocketsphinxSettings): Decoder {
   const psSegFrames = lib.func('void ps_seg_frames(void* seg, _Out_ int* sf, _Out_ int* ef)');
 
   const files = modelFiles(settings.modelDir);
-  const args = ['-hmm', files.hmm, '-lm', files.lm, '-dict', files.dict, '-logfn', '/dev/null'];
+  const args = ['-hmm', files.hmm, '-lm', files.lm, '-dict', files.dict, '-logfn', '/dev/null', ...extraArgs];
   const config = cmdLnInit(null, psArgs(), 1, ...args.flatMap((arg) => ['str', arg]), 'str', null);
   if (!config) throw new Error('pocketsphinx rejected its configuration');
   const ps = psInit(config);
@@ -154,7 +162,7 @@ export class PocketsphinxRecognizer implements SpeechRecognizer {
    * the audio with statistics it learns as it goes, which must not carry over from another call.
    */
   openLiveSession(): LiveRecognition {
-    const decoder = openDecoder(this.settings);
+    const decoder = openDecoder(this.settings, LIVE_SEARCH_ARGS);
     let closed = false;
     return {
       openUtterance(): UtteranceStream {
