@@ -134,9 +134,8 @@ export class PocketsphinxRecognizer implements SpeechRecognizer {
   readonly name = 'pocketsphinx';
   private readonly idle: Decoder[] = [];
 
-  constructor(private readonly settings: PocketsphinxSettings) {
-    this.idle.push(openDecoder(settings));
-  }
+  /** Decoders are loaded on first use: a live-speech thread only ever opens live sessions. */
+  constructor(private readonly settings: PocketsphinxSettings) {}
 
   private acquire(): Decoder {
     const decoder = this.idle.pop() ?? openDecoder(this.settings);
