@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Client, createTestContext, type TestContext } from '../helpers/app.js';
+import { type Client, createTestContext, processingSettled, type TestContext } from '../helpers/app.js';
 import { CLIP, FACES, PHOTO } from '../helpers/fixtures.js';
 import { pngHeaderClaiming } from '../helpers/images.js';
 import { multipartForm } from '../helpers/multipart.js';
@@ -163,17 +163,6 @@ describe('face enrolment', () => {
   });
 });
 
-/** Polls the detail until processing has ended. */
-async function settled(user: Client, id: number, timeoutMs = 300_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const res = await user.get(`/api/interactions/${id}/`);
-    if (['COMPLETED', 'FAILED'].includes(res.body.processing_status)) return res.body;
-    if (Date.now() > deadline) throw new Error(`still ${res.body.processing_status} after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 describe('faces in a recorded call', () => {
   it('identifies the enrolled person, groups the others into a few unknown people, and naming one re-labels the call', async () => {
     const user = await ctx.signUp();
@@ -190,7 +179,7 @@ describe('faces in a recorded call', () => {
       payload: body.payload,
     });
     expect(upload.statusCode).toBe(202);
-    const done = await settled(user, call.body.id);
+    const done = await processingSettled(user, call.body.id, 300_000);
     expect(done.processing_status, done.processing_error).toBe('COMPLETED');
 
     expect(done.participants).toContain(lin);
@@ -240,7 +229,7 @@ describe('faces in a recorded call', () => {
       unknown.body.results.map((s: { id: number; sample_count: number }) => [s.id, s.sample_count]),
     );
     expect((await user.post(`/api/interactions/${call.body.id}/reprocess/`)).status).toBe(202);
-    const again = await settled(user, call.body.id);
+    const again = await processingSettled(user, call.body.id, 300_000);
     expect(again.processing_status).toBe('COMPLETED');
     const unknownAgain = await user.get('/api/signatures/faces/?unassigned=true');
     expect(unknownAgain.body.count).toBeLessThanOrEqual(unknown.body.count);

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Client, createTestContext, type TestContext } from '../helpers/app.js';
+import { type Client, createTestContext, processingSettled, type TestContext } from '../helpers/app.js';
 import { CLIP, JFK } from '../helpers/fixtures.js';
 import { multipartFile } from '../helpers/multipart.js';
 
@@ -39,17 +39,6 @@ async function upload(
     payload: body.payload,
   });
   return { status: res.statusCode, body: res.json() };
-}
-
-/** Polls the detail until processing has ended. */
-async function settled(user: Client, id: number, timeoutMs = 90_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const res = await user.get(`/api/interactions/${id}/`);
-    if (['COMPLETED', 'FAILED'].includes(res.body.processing_status)) return res.body;
-    if (Date.now() > deadline) throw new Error(`still ${res.body.processing_status} after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 function storedFiles(ctx: TestContext): string[] {
@@ -89,7 +78,7 @@ describe('recorded call upload and processing', () => {
       duration_seconds: null,
     });
 
-    const done = await settled(user, id);
+    const done = await processingSettled(user, id);
     expect(done.processing_status, done.processing_error).toBe('COMPLETED');
     expect(done.processing_error).toBe('');
     expect(done.media.duration_seconds).toBeCloseTo(10.0, 0);
@@ -101,7 +90,7 @@ describe('recorded call upload and processing', () => {
   it('processes an audio-only recording', async () => {
     const id = await newInteraction();
     expect((await upload(ctx, user, id, AUDIO, 'jfk.flac', 'audio/flac')).status).toBe(202);
-    const done = await settled(user, id);
+    const done = await processingSettled(user, id);
     expect(done.processing_status, done.processing_error).toBe('COMPLETED');
     expect(done.media.duration_seconds).toBeCloseTo(11.0, 0);
   });
@@ -164,7 +153,7 @@ describe('recorded call upload and processing', () => {
     async (_name, content, filename, reason) => {
       const id = await newInteraction('Keep this title');
       expect((await upload(ctx, user, id, content, filename, 'video/mp4')).status).toBe(202);
-      const failed = await settled(user, id);
+      const failed = await processingSettled(user, id);
       expect(failed.processing_status).toBe('FAILED');
       expect(failed.processing_error).toContain(reason);
       expect(failed.processing_error).not.toMatch(/\/tmp|\/work|node_modules/);
@@ -174,7 +163,7 @@ describe('recorded call upload and processing', () => {
       const before = storedFiles(ctx).filter((f) => f.includes(`/interactions/${id}/`));
       expect(before).toHaveLength(1);
       await upload(ctx, user, id, VIDEO, 'good.mp4', 'video/mp4');
-      const ok = await settled(user, id);
+      const ok = await processingSettled(user, id);
       expect(ok.processing_status, ok.processing_error).toBe('COMPLETED');
       const after = storedFiles(ctx).filter((f) => f.includes(`/interactions/${id}/`));
       expect(after).toHaveLength(1);
@@ -185,7 +174,7 @@ describe('recorded call upload and processing', () => {
   it('reprocess runs again, replacing AI notes and keeping manual ones', async () => {
     const id = await newInteraction();
     await upload(ctx, user, id, AUDIO, 'jfk.flac', 'audio/flac');
-    await settled(user, id);
+    await processingSettled(user, id);
     const person = await user.post('/api/relationships/', { name: 'JFK', relationship_type: 'OTHER' });
     const manual = await user.post('/api/notes/', {
       relationship: person.body.id,
@@ -204,7 +193,7 @@ describe('recorded call upload and processing', () => {
     const res = await user.post(`/api/interactions/${id}/reprocess/`);
     expect(res.status).toBe(202);
     expect(res.body.processing_status).toBe('PENDING');
-    expect((await settled(user, id)).processing_status).toBe('COMPLETED');
+    expect((await processingSettled(user, id)).processing_status).toBe('COMPLETED');
     const left = await user.get(`/api/notes/?interaction=${id}`);
     expect(left.body.results.map((n: { id: number }) => n.id)).toEqual([manual.body.id]);
   });
@@ -244,7 +233,7 @@ describe('recorded call upload and processing', () => {
   it('deleting the interaction deletes its media file', async () => {
     const id = await newInteraction();
     await upload(ctx, user, id, AUDIO, 'jfk.flac', 'audio/flac');
-    await settled(user, id);
+    await processingSettled(user, id);
     expect(storedFiles(ctx).some((f) => f.includes(`/interactions/${id}/`))).toBe(true);
     expect((await user.delete(`/api/interactions/${id}/`)).status).toBe(204);
     expect(storedFiles(ctx).some((f) => f.includes(`/interactions/${id}/`))).toBe(false);

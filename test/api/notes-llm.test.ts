@@ -4,7 +4,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createNotesExtraction, type NotesExtractionService } from '../../src/modules/notes/extraction.js';
 import { createLlmNotesEngine } from '../../src/pipeline/engines/notes/llm.js';
-import { type Client, createTestContext, type TestContext } from '../helpers/app.js';
+import { type Client, createTestContext, processingSettled, type TestContext } from '../helpers/app.js';
 import { type FakeOpenAi, type RecordedRequest, startFakeOpenAi } from '../helpers/fake-openai.js';
 import { JFK } from '../helpers/fixtures.js';
 import { multipartFile } from '../helpers/multipart.js';
@@ -124,16 +124,6 @@ async function uploadMedia(id: number) {
   });
 }
 
-async function settled(id: number, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const res = await alice.get(`/api/interactions/${id}/`);
-    if (['COMPLETED', 'FAILED'].includes(res.body.processing_status)) return res.body;
-    if (Date.now() > deadline) throw new Error(`still ${res.body.processing_status}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 async function notesOf(interaction: number) {
   return (await alice.get(`/api/notes/?interaction=${interaction}&page_size=100`)).body.results as {
     relationship: number;
@@ -198,7 +188,7 @@ describe('LLM notes engine', () => {
     const id = await newCall('');
     const res = await alice.post(`/api/interactions/${id}/transcript/`, { text: TRANSCRIPT });
     expect(res.status, res.raw).toBe(202);
-    const detail = await settled(id);
+    const detail = await processingSettled(alice, id);
     expect(detail.processing_status, detail.processing_error).toBe('COMPLETED');
     expect(detail.summary).toBe('Ann shared that Emma starts at Leeds; Ben is leading the Q3 launch.');
 
@@ -265,7 +255,7 @@ describe('LLM notes engine', () => {
       answer({ summary: 1, notes: 'none' }),
     );
     await alice.post(`/api/interactions/${id}/transcript/`, { text: TRANSCRIPT });
-    const detail = await settled(id);
+    const detail = await processingSettled(alice, id);
     expect(detail.processing_status).toBe('FAILED');
     expect(detail.processing_error).toMatch(
       /^The language model \(test-model\) gave an answer that does not match the schema \(summary: .*\), twice\.$/,
@@ -278,7 +268,7 @@ describe('LLM notes engine', () => {
     const first = await newCall('');
     fake.script({ status: 404, error: 'The model `test-model` does not exist' });
     await alice.post(`/api/interactions/${first}/transcript/`, { text: TRANSCRIPT });
-    const refused = await settled(first);
+    const refused = await processingSettled(alice, first);
     expect(refused.processing_status).toBe('FAILED');
     expect(refused.processing_error).toBe(
       'The language model endpoint answered 404: 404 The model `test-model` does not exist',
@@ -289,7 +279,7 @@ describe('LLM notes engine', () => {
     const second = await newCall('');
     fake.fallback = () => ({ status: 503, error: 'Overloaded' });
     await alice.post(`/api/interactions/${second}/transcript/`, { text: TRANSCRIPT });
-    const down = await settled(second);
+    const down = await processingSettled(alice, second);
     expect(down.processing_status).toBe('FAILED');
     expect(down.processing_error).toBe(
       'Processing failed at the notes step: The language model endpoint answered 503: 503 Overloaded',
@@ -392,7 +382,7 @@ describe('LLM notes engine', () => {
       }),
     );
     expect((await uploadMedia(id)).statusCode).toBe(202);
-    const detail = await settled(id);
+    const detail = await processingSettled(alice, id);
     expect(detail.processing_status, detail.processing_error).toBe('COMPLETED');
     expect(detail.summary).toBe('Family news from Ann.');
     expect((await notesOf(id)).map((n) => n.text)).toEqual(['Emma starts university in Leeds.']);
@@ -402,7 +392,7 @@ describe('LLM notes engine', () => {
     fake.requests.length = 0;
     fake.script({ status: 200, content: 'not json' }, { status: 200, content: 'still not json' });
     expect((await alice.post(`/api/interactions/${id}/reprocess/`)).status).toBe(202);
-    const failed = await settled(id);
+    const failed = await processingSettled(alice, id);
     expect(failed.processing_status).toBe('FAILED');
     expect(failed.processing_error).toBe(
       'The language model (test-model) gave an answer that is not JSON, twice.',

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { InteractionsRepository } from '../../src/modules/interactions/repository.js';
-import { type Client, createTestContext, type TestContext } from '../helpers/app.js';
+import { type Client, createTestContext, processingSettled, type TestContext } from '../helpers/app.js';
 import { multipartFile } from '../helpers/multipart.js';
 
 // Imported transcripts → segments with speakers → the extract-notes job (local engine) → notes,
@@ -29,16 +29,6 @@ async function uploadTranscript(
     payload: body.payload,
   });
   return { status: res.statusCode, body: res.json() };
-}
-
-async function settled(user: Client, id: number, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const res = await user.get(`/api/interactions/${id}/`);
-    if (['COMPLETED', 'FAILED'].includes(res.body.processing_status)) return res.body;
-    if (Date.now() > deadline) throw new Error(`still ${res.body.processing_status} after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 const CALL = `Sam: Hi Ann, how are you doing?
@@ -128,7 +118,7 @@ describe('POST /api/interactions/{id}/transcript/', () => {
         name: 'Sam',
       });
 
-      const detail = await settled(alice, id);
+      const detail = await processingSettled(alice, id);
       expect(detail.processing_status, detail.processing_error).toBe('COMPLETED');
       expect(detail.processing_progress).toEqual({ stage: 'done', percent: 100 });
       expect(detail.summary).toMatch(/Ann Baker/);
@@ -177,7 +167,7 @@ describe('POST /api/interactions/{id}/transcript/', () => {
       [9.5, 12],
       [12.5, 16],
     ]);
-    const detail = await settled(alice, id);
+    const detail = await processingSettled(alice, id);
     expect(detail.processing_status).toBe('COMPLETED');
     const notes = await notesOf(id);
     expect(notes.map((n) => n.text)).toContainEqual(expect.stringMatching(/moving to Bristol.*2026-03-18/));
@@ -194,7 +184,7 @@ describe('POST /api/interactions/{id}/transcript/', () => {
       end: 4,
       speaker: { relationship_id: ann, name: 'Ann' },
     });
-    await settled(alice, id);
+    await processingSettled(alice, id);
     expect((await notesOf(id)).map((n) => n.text)).toContainEqual(
       expect.stringMatching(/Manchester marathon/),
     );
@@ -209,10 +199,10 @@ describe('POST /api/interactions/{id}/transcript/', () => {
     });
     expect(manual.status).toBe(201);
     await alice.post(`/api/interactions/${id}/transcript/`, { text: CALL });
-    await settled(alice, id);
+    await processingSettled(alice, id);
     const first = (await notesOf(id)).filter((n) => n.source === 'AI');
     await alice.post(`/api/interactions/${id}/transcript/`, { text: CALL });
-    await settled(alice, id);
+    await processingSettled(alice, id);
     const second = await notesOf(id);
     expect(
       second
@@ -227,13 +217,13 @@ describe('POST /api/interactions/{id}/transcript/', () => {
   it('the same facts in a later call refresh the existing notes instead of adding copies', async () => {
     const earlier = await newCall('2026-03-04T10:00:00Z');
     await alice.post(`/api/interactions/${earlier}/transcript/`, { text: CALL });
-    await settled(alice, earlier);
+    await processingSettled(alice, earlier);
     const firstNotes = await notesOf(earlier);
     expect(firstNotes.length).toBeGreaterThan(3);
 
     const later = await newCall('2026-03-04T12:00:00Z');
     await alice.post(`/api/interactions/${later}/transcript/`, { text: CALL });
-    expect((await settled(alice, later)).processing_status).toBe('COMPLETED');
+    expect((await processingSettled(alice, later)).processing_status).toBe('COMPLETED');
     expect(await notesOf(later)).toEqual([]);
     const after = await alice.get(`/api/notes/?relationship=${ann}&status=ACTIVE&page_size=100`);
     expect(after.body.count).toBe(firstNotes.length);

@@ -148,3 +148,14 @@ export async function createTestContext(
     },
   };
 }
+
+/** Polls an interaction until its processing has ended (COMPLETED or FAILED); its detail then. */
+export async function processingSettled(user: Client, id: number, timeoutMs = 90_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await user.get(`/api/interactions/${id}/`);
+    if (['COMPLETED', 'FAILED'].includes(res.body.processing_status)) return res.body;
+    if (Date.now() > deadline) throw new Error(`still ${res.body.processing_status} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -1,14 +1,14 @@
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { AppConfig } from '../../infra/config/config.js';
-import type { AsrSegment } from '../engines/asr/asr.js';
 import type { SpeechAnalysis } from './analyse.js';
 import { type SpeechSettings, speechSettings } from './engines.js';
 import type { EmbedResult, SpeechTask } from './worker.js';
 
 /**
  * Speech inference on worker threads (SPEECH_THREADS of them), so a long recording never blocks
- * the event loop. The units live calls reuse: transcribe one utterance, embed a voice.
+ * the event loop; also voice embeddings for enrolment. (Live calls have threads of their own:
+ * live-threads.ts.)
  */
 export class SpeechWorkers {
   private readonly pool: Piscina;
@@ -44,12 +44,6 @@ export class SpeechWorkers {
     } finally {
       port1.close();
     }
-  }
-
-  /** One utterance (16 kHz mono samples) through the configured recogniser. */
-  async transcribe(samples: Float32Array): Promise<AsrSegment[]> {
-    const task: SpeechTask = { op: 'transcribe', settings: this.settings, samples };
-    return (await this.pool.run(task)) as AsrSegment[];
   }
 
   /** A voice embedding of the speech in `samples` (silences removed by the VAD). */

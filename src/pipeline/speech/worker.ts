@@ -1,6 +1,6 @@
 import type { MessagePort } from 'node:worker_threads';
 import { readWav } from '../../infra/media/wav.js';
-import { type AsrSegment, concatSamples, type SpeechRecognizer } from '../engines/asr/asr.js';
+import { concatSamples, type SpeechRecognizer } from '../engines/asr/asr.js';
 import type { SpeakerDiarizer } from '../engines/diarization/diarization.js';
 import type { VoiceActivityDetector } from '../engines/vad/vad.js';
 import type { VoiceEmbedder } from '../engines/voice/voice.js';
@@ -20,7 +20,6 @@ import {
  */
 export type SpeechTask =
   | { op: 'analyse'; settings: SpeechSettings; wavFile: string; progress?: MessagePort }
-  | { op: 'transcribe'; settings: SpeechSettings; samples: Float32Array }
   | { op: 'embed'; settings: SpeechSettings; samples: Float32Array };
 
 export type EmbedResult = {
@@ -57,9 +56,7 @@ export function loadSpeechEngines(settings: SpeechSettings): SpeechEngines {
   return loaded;
 }
 
-export default async function runSpeechTask(
-  task: SpeechTask,
-): Promise<SpeechAnalysis | AsrSegment[] | EmbedResult> {
+export default async function runSpeechTask(task: SpeechTask): Promise<SpeechAnalysis | EmbedResult> {
   const { vad, asr, voice, diarizer } = loadSpeechEngines(task.settings);
   switch (task.op) {
     case 'analyse': {
@@ -75,8 +72,6 @@ export default async function runSpeechTask(
         task.progress?.close();
       }
     }
-    case 'transcribe':
-      return asr ? asr.transcribe(task.samples) : [];
     case 'embed':
       return embedVoice({ vad, voice }, task.samples);
   }
