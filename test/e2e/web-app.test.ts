@@ -119,7 +119,10 @@ describe('the web app in a browser', () => {
     for (const person of people) {
       await nav(page, 'People').click();
       await page.getByRole('link', { name: 'Add person' }).click();
-      await page.getByLabel('Name').fill(person.name);
+      // Wait for the form: until it renders, the list's "Sort by" select (whose options
+      // include "Name") is still on the page and would match the label.
+      await page.getByRole('heading', { level: 1, name: 'Add a person' }).waitFor();
+      await page.getByLabel('Name', { exact: true }).fill(person.name);
       await page.getByLabel('Relationship').selectOption(person.type);
       await page.getByLabel('Tags').fill(person.tags);
       if (person.birthday) await page.getByLabel('Birthday').fill(person.birthday);

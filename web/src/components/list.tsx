@@ -15,8 +15,11 @@ export function useListParams() {
   const [params, setParams] = useSearchParams();
   const value = (key: string, fallback = '') => params.get(key) || fallback;
   const page = Number(params.get('page') ?? '1') || 1;
+  // From the URL as it is now, not this render's params (react-router's functional form passes
+  // those too): two quick changes before a re-render — clear the search, then pick a type — would
+  // otherwise bring the first filter back.
   const set = (key: string, next: string) => {
-    const updated = new URLSearchParams(params);
+    const updated = new URLSearchParams(window.location.search);
     if (next) updated.set(key, next);
     else updated.delete(key);
     if (key !== 'page') updated.delete('page');
