@@ -139,7 +139,7 @@ export function createServices({ config, database, storage, queue, speech, faceE
     interactions: new InteractionsService(interactionsRepo, relationshipsRepo, media),
     notes: new NotesService(new NotesRepository(db), relationshipsRepo, interactionsRepo),
     signatures: new SignaturesService(signaturesRepo, relationshipsRepo, interactionsRepo, storage),
-    voiceEnrolment: new VoiceEnrolmentService(config, speech, signaturesRepo, relationshipsRepo),
+    voiceEnrolment: new VoiceEnrolmentService(config, speech, signaturesRepo, relationshipsRepo, storage),
     faceEnrolment,
     digest: new DigestService(new DigestRepository(db), config.digest),
     // Contact PHOTOs are enrolled as faces of the person.

@@ -1,6 +1,6 @@
 import { and, eq, inArray, lt, sql } from 'drizzle-orm';
 import type { Database } from '../infra/db/database.js';
-import { faceSignatures, interactions, notes } from '../infra/db/schema.js';
+import { faceSignatures, interactions, notes, voiceSignatures } from '../infra/db/schema.js';
 
 /**
  * Housekeeping queries. Unlike the modules' repositories these span every user on purpose: they
@@ -56,6 +56,17 @@ export class MaintenanceRepository {
       .select({ key: interactions.mediaPath })
       .from(interactions)
       .where(inArray(interactions.mediaPath, keys));
+    const used = new Set(rows.map((r) => r.key));
+    return keys.filter((key) => !used.has(key));
+  }
+
+  /** Which of these voice sample keys no voice signature points at (deleted, or merged away). */
+  async unreferencedVoiceSamples(keys: string[]): Promise<string[]> {
+    if (keys.length === 0) return [];
+    const rows = await this.db
+      .select({ key: voiceSignatures.samplePath })
+      .from(voiceSignatures)
+      .where(inArray(voiceSignatures.samplePath, keys));
     const used = new Set(rows.map((r) => r.key));
     return keys.filter((key) => !used.has(key));
   }

@@ -26,6 +26,7 @@ export type MaintenanceReport = {
   requeued: number;
   orphanedMediaRemoved: number;
   orphanedThumbnailsRemoved: number;
+  orphanedVoiceSamplesRemoved: number;
   tempDirsRemoved: number;
 };
 
@@ -109,9 +110,12 @@ export function createMaintenance(deps: {
       ),
       requeued: await requeueStuck(),
       orphanedMediaRemoved: await removeUnreferenced('users/', (keys) => repo.unreferencedMediaKeys(keys)),
-      // Signatures go with their person (or a merge): their thumbnails are removed here.
+      // Signatures go with their person (or a merge): their thumbnails and samples are removed here.
       orphanedThumbnailsRemoved: await removeUnreferenced('faces/', (keys) =>
         repo.unreferencedFaceThumbnails(keys),
+      ),
+      orphanedVoiceSamplesRemoved: await removeUnreferenced('voices/', (keys) =>
+        repo.unreferencedVoiceSamples(keys),
       ),
       tempDirsRemoved: await removeStaleTempDirs(),
     };

@@ -37,7 +37,10 @@ export function createLiveEngines(deps: LiveEngineDeps): LiveEngines {
   // Speech needs voice activity (to find utterances) and a recogniser (to have something to say).
   if (speech && vadStatus(speech.settings).available && asrStatus(speech.settings).available) {
     engines.openAudio = (call) =>
-      openLiveSpeech({ threads: speech, signatures: deps.signatures, log: deps.log }, call);
+      openLiveSpeech(
+        { threads: speech, signatures: deps.signatures, storage: deps.storage, log: deps.log },
+        call,
+      );
   }
   const { faceEngine, faces, storage, signatures } = deps;
   if (faceEngine && faces.enabled) {

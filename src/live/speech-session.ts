@@ -1,5 +1,7 @@
 import type { FastifyBaseLogger as Logger } from 'fastify';
+import type { Storage } from '../infra/storage/index.js';
 import type { SignaturesRepository } from '../modules/signatures/repository.js';
+import { createVoiceSignature } from '../modules/signatures/voice-samples.js';
 import { cosine } from '../pipeline/speech/diarize.js';
 import type { LiveSpeechThreads } from '../pipeline/speech/live-threads.js';
 import type { LiveSpeechEvent } from '../pipeline/speech/live-transcriber.js';
@@ -9,6 +11,8 @@ import type { AudioSession, CallSink } from './engines.js';
 export type LiveSpeechDeps = {
   threads: LiveSpeechThreads;
   signatures: SignaturesRepository;
+  /** Where a new voice's sample goes. */
+  storage: Storage;
   log: Logger;
 };
 
@@ -64,10 +68,11 @@ export function openLiveSpeech(deps: LiveSpeechDeps, call: CallSink): AudioSessi
         utterances: 1,
       };
     } else {
-      const created = await deps.signatures.create(call.userId, 'voice', {
+      const created = await createVoiceSignature(deps, call.userId, {
         embedding,
         engine: voice.engine,
         seenAt: new Date(),
+        sample: voice.sample,
       });
       speaker = {
         voiceSignatureId: created.id,

@@ -65,7 +65,7 @@ export function createMediaStages(deps: StageDeps): Stage[] {
   return [
     ...EXTRACTION_STAGES,
     ...(config.faces.enabled ? [facesStage] : []),
-    createSpeechStage({ workers: deps.speech, interactions, signatures }),
+    createSpeechStage({ workers: deps.speech, interactions, signatures, storage }),
     createNotesStage(deps.notesExtraction ?? createNotesExtraction(deps)),
   ];
 }

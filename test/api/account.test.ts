@@ -15,9 +15,11 @@ import {
   users,
   voiceSignatures,
 } from '../../src/infra/db/schema.js';
+import { readWavBuffer } from '../../src/infra/media/wav.js';
 import type { Storage } from '../../src/infra/storage/index.js';
 import { InteractionsRepository } from '../../src/modules/interactions/repository.js';
 import { SignaturesRepository } from '../../src/modules/signatures/repository.js';
+import { createVoiceSignature } from '../../src/modules/signatures/voice-samples.js';
 import { type Client, createTestContext, STRONG_PASSWORD, type TestContext } from '../helpers/app.js';
 import { TEST_VOICE_DIM } from '../helpers/database.js';
 import { JFK, PHOTO } from '../helpers/fixtures.js';
@@ -40,6 +42,8 @@ type Owned = {
   thumbnailKey: string;
   /** A thumbnail stored outside the user's folder: deleted because a row points at it. */
   outsideKey: string;
+  /** A voice's sample, kept outside users/ (where the pipeline keeps them). */
+  voiceSampleKey: string;
   /** A file in the user's folder no row points at (an upload cut short). */
   strayKey: string;
 };
@@ -50,6 +54,11 @@ type Backend = { ctx: TestContext; storage: Storage };
 let local: Backend;
 const AUDIO = fs.readFileSync(JFK);
 const FACE = fs.readFileSync(PHOTO);
+/** Half a second of a tone: what a voice's sample holds does not matter to the export. */
+const VOICE_SAMPLE = Float32Array.from(
+  { length: 8_000 },
+  (_, i) => 0.3 * Math.sin((2 * Math.PI * 220 * i) / 16_000),
+);
 
 beforeAll(async () => {
   const ctx = await createTestContext();
@@ -96,7 +105,11 @@ async function userWithEverything({ ctx, storage }: Backend, label: string): Pro
   const outsideKey = `thumbnails/${randomUUID()}.jpg`;
   await storage.put(outsideKey, Readable.from([FACE]));
   await signatures.create(user.userId, 'face', { embedding: embedding(128, 2), thumbnailPath: outsideKey });
-  const voice = await signatures.create(user.userId, 'voice', { embedding: embedding(TEST_VOICE_DIM, 3) });
+  const voice = await createVoiceSignature({ signatures, storage }, user.userId, {
+    embedding: embedding(TEST_VOICE_DIM, 3),
+    engine: 'test',
+    sample: VOICE_SAMPLE,
+  });
 
   const interactionsRepo = new InteractionsRepository(ctx.database.db);
   await interactionsRepo.saveTranscript(user.userId, interaction.body.id, {
@@ -126,6 +139,7 @@ async function userWithEverything({ ctx, storage }: Backend, label: string): Pro
     mediaKey: row!.mediaPath!,
     thumbnailKey,
     outsideKey,
+    voiceSampleKey: voice.samplePath!,
     strayKey,
   };
 }
@@ -180,7 +194,7 @@ async function rowCounts(
 async function filesOf({ storage }: Backend, owned: Owned): Promise<string[]> {
   const keys: string[] = [];
   for await (const object of storage.list(`users/${owned.user.userId}/`)) keys.push(object.key);
-  if (await storage.stat(owned.outsideKey)) keys.push(owned.outsideKey);
+  for (const key of [owned.outsideKey, owned.voiceSampleKey]) if (await storage.stat(key)) keys.push(key);
   return keys.sort();
 }
 
@@ -199,6 +213,7 @@ describe('GET /api/auth/users/me/export/', () => {
     );
     const zip = await readZip(res.rawPayload);
     const [face1, face2] = await faceIds(owned.user.userId);
+    const voiceId = Number(owned.voiceSampleKey.match(/(\d+)\.wav$/)![1]);
     const json = (name: string) => JSON.parse(zip.get(name)!.toString('utf8'));
 
     expect([...zip.keys()].sort()).toEqual(
@@ -214,6 +229,7 @@ describe('GET /api/auth/users/me/export/', () => {
         'notes.json',
         'relationships.json',
         'voice_signatures.json',
+        `voices/${voiceId}.wav`,
       ].sort(),
     );
     expect(zip.get('README.md')!.toString()).toContain('# Your Rapport data');
@@ -245,7 +261,10 @@ describe('GET /api/auth/users/me/export/', () => {
     ]);
     expect(json('face_signatures.json')).toHaveLength(2);
     expect(json('face_signatures.json')[0].thumbnail_file).toMatch(/^faces\/\d+\.jpg$/);
-    expect(json('voice_signatures.json')).toHaveLength(1);
+    expect(json('voice_signatures.json')).toEqual([
+      expect.objectContaining({ id: voiceId, sample_file: `voices/${voiceId}.wav` }),
+    ]);
+    expect(readWavBuffer(zip.get(`voices/${voiceId}.wav`)!).samples).toHaveLength(VOICE_SAMPLE.length);
     expect(zip.get('contacts.vcf')!.toString()).toContain('FN:Exporter Person');
 
     // Nothing internal or biometric leaves: embeddings, password hashes, storage keys.
@@ -313,7 +332,13 @@ describe.each(BACKENDS)('DELETE /api/auth/users/me/ (%s)', (_name, start) => {
     // One of everything, so "zero afterwards" means something.
     for (const [table, n] of Object.entries(rowsBefore)) expect(n, table).toBeGreaterThan(0);
     expect(await filesOf(backend, doomed)).toEqual(
-      [doomed.mediaKey, doomed.thumbnailKey, doomed.outsideKey, doomed.strayKey].sort(),
+      [
+        doomed.mediaKey,
+        doomed.thumbnailKey,
+        doomed.outsideKey,
+        doomed.voiceSampleKey,
+        doomed.strayKey,
+      ].sort(),
     );
 
     const res = await doomed.user.request('DELETE', '/api/auth/users/me/', {
@@ -324,7 +349,13 @@ describe.each(BACKENDS)('DELETE /api/auth/users/me/ (%s)', (_name, start) => {
     const rowsAfter = await rowCounts(backend, doomed.user.userId, [doomed.interaction]);
     expect(rowsAfter).toEqual(Object.fromEntries(Object.keys(rowsBefore).map((t) => [t, 0])));
     expect(await filesOf(backend, doomed)).toEqual([]);
-    for (const key of [doomed.mediaKey, doomed.thumbnailKey, doomed.outsideKey, doomed.strayKey])
+    for (const key of [
+      doomed.mediaKey,
+      doomed.thumbnailKey,
+      doomed.outsideKey,
+      doomed.voiceSampleKey,
+      doomed.strayKey,
+    ])
       expect(await backend.storage.stat(key), key).toBeUndefined();
 
     expect(await rowCounts(backend, bystander.user.userId, [bystander.interaction])).toEqual(bystanderRows);

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { streamCall } from '../../examples/live-client.js';
 import { FACE_EMBEDDING_DIM } from '../../src/infra/db/schema.js';
+import { readWavBuffer } from '../../src/infra/media/wav.js';
 import { LiveCall } from '../../src/live/call.js';
 import type { CallSink } from '../../src/live/engines.js';
 import { openLiveFaces } from '../../src/live/faces-session.js';
@@ -524,6 +525,25 @@ describe('a scripted call through the engines (faces, speech, notes)', () => {
     expect(result.received.indexOf(of('transcription_update').at(-1)!)).toBeLessThan(
       result.received.indexOf(result.ended),
     );
+
+    // Each new voice can be heard on the unknown-people page: a WAV of what it said in the call.
+    const unknownVoices = of('new_participant').flatMap((m) =>
+      m.voice_signature_id ? [m.voice_signature_id as number] : [],
+    );
+    expect(unknownVoices.length).toBeGreaterThan(0);
+    for (const id of unknownVoices) {
+      const voice = (await user.get(`/api/signatures/voices/${id}/`)).body;
+      expect(voice.sample_url).toBe(`/api/signatures/voices/${id}/sample/`);
+      const res = await ctx.app.inject({
+        method: 'GET',
+        url: voice.sample_url,
+        headers: { authorization: `Token ${user.token}` },
+      });
+      expect(res.headers['content-type']).toBe('audio/wav');
+      const seconds = readWavBuffer(res.rawPayload).samples.length / 16_000;
+      expect(seconds).toBeGreaterThan(0.5);
+      expect(seconds).toBeLessThan(7);
+    }
 
     const detail = (await user.get(`/api/interactions/${result.interactionId}/`)).body;
     expect(detail.participants).toContain(lin.id);

@@ -5,12 +5,14 @@ import { Readable } from 'node:stream';
 import { eq } from 'drizzle-orm';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FACE_EMBEDDING_DIM, interactions, notes } from '../../src/infra/db/schema.js';
+import { FACE_EMBEDDING_DIM, interactions, notes, voiceSignatures } from '../../src/infra/db/schema.js';
 import { createMaintenance } from '../../src/jobs/maintenance.js';
 import { MaintenanceRepository } from '../../src/jobs/maintenance-repository.js';
 import { faceThumbnailKey } from '../../src/modules/signatures/face-thumbnails.js';
 import { SignaturesRepository } from '../../src/modules/signatures/repository.js';
+import { createVoiceSignature } from '../../src/modules/signatures/voice-samples.js';
 import { createTestContext, type TestContext } from '../helpers/app.js';
+import { TEST_VOICE_DIM } from '../helpers/database.js';
 
 const HOUR = 3600 * 1000;
 const DAY = 24 * HOUR;
@@ -118,6 +120,30 @@ describe('maintenance job', () => {
 
     const report = await maintenance();
     expect(report.orphanedThumbnailsRemoved).toBe(1);
+    expect(await storage.stat(keys[0]!)).toBeUndefined();
+    expect(await storage.stat(keys[1]!)).toBeDefined();
+  });
+
+  it('removes the voice samples of voices deleted or merged away, keeps the rest', async () => {
+    const storage = ctx.runtime.storage;
+    const signatures = new SignaturesRepository(ctx.database.db);
+    const alice = await ctx.signUp();
+    const keys: string[] = [];
+    for (const seed of [1, 2]) {
+      const embedding = Array.from({ length: TEST_VOICE_DIM }, (_, i) => Math.sin(seed * 7 + i));
+      const voice = await createVoiceSignature({ signatures, storage }, alice.userId, {
+        embedding,
+        engine: 'test',
+        sample: new Float32Array(1_600).fill(0.1),
+      });
+      age(voice.samplePath!, 2 * HOUR);
+      keys.push(voice.samplePath!);
+    }
+    // Gone from the database without its file (as a person's deletion cascades to their voices).
+    await ctx.database.db.delete(voiceSignatures).where(eq(voiceSignatures.samplePath, keys[0]!));
+
+    const report = await maintenance();
+    expect(report.orphanedVoiceSamplesRemoved).toBe(1);
     expect(await storage.stat(keys[0]!)).toBeUndefined();
     expect(await storage.stat(keys[1]!)).toBeDefined();
   });

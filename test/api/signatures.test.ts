@@ -8,6 +8,7 @@ import {
   voiceSignatures,
 } from '../../src/infra/db/schema.js';
 import { type SignatureKind, SignaturesRepository } from '../../src/modules/signatures/repository.js';
+import { createVoiceSignature } from '../../src/modules/signatures/voice-samples.js';
 import { type Client, createTestContext, type TestContext } from '../helpers/app.js';
 import { TEST_VOICE_DIM } from '../helpers/database.js';
 
@@ -123,7 +124,7 @@ describe.each(['face', 'voice'] as const)('%s signatures: reading', (kind) => {
     expect(res.body).toMatchObject({ count: 3, next: null, previous: null });
     expect(res.body.results.map((r: { id: number }) => r.id)).toEqual([recent, middle, old]);
     const fields = ['id', 'relationship', 'sample_count', 'first_seen_at', 'last_seen_at', 'created_at'];
-    if (kind === 'face') fields.push('thumbnail_url');
+    fields.push(kind === 'face' ? 'thumbnail_url' : 'sample_url');
     expect(Object.keys(res.body.results[0]).sort()).toEqual(fields.sort());
     expect(res.body.results[0]).toMatchObject({
       id: recent,
@@ -131,7 +132,7 @@ describe.each(['face', 'voice'] as const)('%s signatures: reading', (kind) => {
       sample_count: 1,
       first_seen_at: '2026-03-10T12:00:00.000Z',
       last_seen_at: '2026-03-10T12:00:00.000Z',
-      ...(kind === 'face' && { thumbnail_url: null }),
+      ...(kind === 'face' ? { thumbnail_url: null } : { sample_url: null }),
     });
     expect(Math.abs(Date.parse(res.body.results[0].created_at) - Date.now())).toBeLessThan(60_000);
 
@@ -319,7 +320,7 @@ describe.each(['face', 'voice'] as const)('%s signatures: assigning', (kind) => 
       first_seen_at: '2026-01-15T12:00:00.000Z',
       last_seen_at: '2026-05-01T12:00:00.000Z',
       created_at: createdAt,
-      ...(kind === 'face' && { thumbnail_url: null }),
+      ...(kind === 'face' ? { thumbnail_url: null } : { sample_url: null }),
     });
     expect(await alice.get(`${base}${unknown}/`)).toMatchObject({ status: 404 });
     expect(await alice.get(`${base}${existing}/`)).toMatchObject({ status: 200, body: res.body });
@@ -444,6 +445,69 @@ describe('face thumbnails', () => {
       .where(eq(faceSignatures.id, existing));
     expect(row!.thumbnailPath).toBe('thumbnails/x.jpg');
     expect(res.raw).not.toContain('thumbnails/x.jpg');
+  });
+});
+
+describe('voice samples', () => {
+  const tone = (hz: number) =>
+    Float32Array.from({ length: 16_000 }, (_, i) => 0.3 * Math.sin((2 * Math.PI * hz * i) / 16_000));
+  const wavOf = async (user: User, url: string) => {
+    const res = await ctx.app.inject({
+      method: 'GET',
+      url,
+      headers: { authorization: `Token ${user.token}` },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toBe('audio/wav');
+    return res.rawPayload;
+  };
+
+  it('a merge keeps the older voice’s sample and deletes the other; a voice without one gets it', async () => {
+    const alice = await ctx.signUp();
+    const emma = await person(alice);
+    const storage = ctx.runtime.storage;
+    const deps = { signatures: repo, storage };
+    const [older, newer] = [
+      await createVoiceSignature(deps, alice.userId, {
+        embedding: voiceEmbedding(501),
+        engine: 'test',
+        relationshipId: emma,
+        sample: tone(220),
+      }),
+      await createVoiceSignature(deps, alice.userId, {
+        embedding: voiceEmbedding(502),
+        engine: 'test',
+        sample: tone(440),
+      }),
+    ];
+    expect((await alice.get(`${VOICES}${newer.id}/`)).body.sample_url).toBe(`${VOICES}${newer.id}/sample/`);
+    const olderWav = await wavOf(alice, `${VOICES}${older.id}/sample/`);
+    expect(olderWav.equals(await wavOf(alice, `${VOICES}${newer.id}/sample/`))).toBe(false);
+
+    const merged = await alice.patch(`${VOICES}${newer.id}/`, { relationship: emma });
+    expect(merged.body).toMatchObject({ id: older.id, sample_url: `${VOICES}${older.id}/sample/` });
+    expect((await wavOf(alice, merged.body.sample_url)).equals(olderWav)).toBe(true);
+    expect(await storage.stat(newer.samplePath!)).toBeUndefined();
+
+    // Naming a voice that has a sample after one that has none: the person gets the sample.
+    const bob = await person(alice, 'Bob');
+    const silent = await signature(alice, 'voice', { relationshipId: bob });
+    const heard = await createVoiceSignature(deps, alice.userId, {
+      embedding: voiceEmbedding(503),
+      engine: '',
+      sample: tone(330),
+    });
+    const named = await alice.patch(`${VOICES}${heard.id}/`, { relationship: bob });
+    expect(named.body).toMatchObject({ id: silent, sample_url: `${VOICES}${silent}/sample/` });
+    expect(await storage.stat(heard.samplePath!)).toBeDefined();
+    expect((await alice.get(`${VOICES}${silent}/sample/`)).status).toBe(200);
+  });
+
+  it('a voice without a sample answers 404 for it', async () => {
+    const alice = await ctx.signUp();
+    const id = await signature(alice, 'voice');
+    expect((await alice.get(`${VOICES}${id}/`)).body.sample_url).toBeNull();
+    expect((await alice.get(`${VOICES}${id}/sample/`)).status).toBe(404);
   });
 });
 

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveMediaBinaries } from '../../src/infra/media/binaries.js';
+import { readWav, readWavBuffer } from '../../src/infra/media/wav.js';
 import { type Client, createTestContext, type TestContext } from '../helpers/app.js';
 import { CLIP, FIXTURES, JFK, TWO_SPEAKERS } from '../helpers/fixtures.js';
 import { multipartFile } from '../helpers/multipart.js';
@@ -50,6 +51,38 @@ async function cut(file: string, start: number, duration: number): Promise<Buffe
   return fs.readFileSync(out);
 }
 
+/** A voice signature's sample as its owner downloads it: a 16 kHz WAV, decoded. */
+async function voiceSampleOf(user: User, sampleUrl: string): Promise<Float32Array> {
+  const res = await ctx.app.inject({
+    method: 'GET',
+    url: sampleUrl,
+    headers: { authorization: `Token ${user.token}` },
+  });
+  expect(res.statusCode).toBe(200);
+  expect(res.headers['content-type']).toBe('audio/wav');
+  const wav = readWavBuffer(res.rawPayload);
+  expect(wav.sampleRate).toBe(16_000);
+  return wav.samples;
+}
+
+/** The 16 kHz mono samples of a fixture, decoded as the audio stage decodes it. */
+async function decoded(file: string): Promise<Float32Array> {
+  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'rapport-decoded-')), 'audio.wav');
+  await ffmpeg('-i', file, '-ac', '1', '-ar', '16000', '-c:a', 'pcm_s16le', out);
+  return (await readWav(out)).samples;
+}
+
+/** Where `piece` occurs in `whole` (each sample within 16-bit rounding), or -1. */
+function indexOfAudio(whole: Float32Array, piece: Float32Array): number {
+  const tolerance = 2 / 32_768;
+  for (let at = 0; at + piece.length <= whole.length; at++) {
+    let i = 0;
+    while (i < piece.length && Math.abs(whole[at + i]! - piece[i]!) <= tolerance) i++;
+    if (i === piece.length) return at;
+  }
+  return -1;
+}
+
 /** Recognition on a loaded 2-core machine (other test files run beside this one) takes a while. */
 const SLOW = { timeout: 300_000 };
 
@@ -86,6 +119,30 @@ describe('the speech stage', () => {
     expect(detail.identified_participants).toHaveLength(1);
     const voices = await user.get('/api/signatures/voices/?unassigned=true');
     expect(voices.body.count).toBe(1);
+
+    // The unknown voice can be heard: six seconds of the call's own audio, where he speaks.
+    const voice = voices.body.results[0];
+    expect(voice.sample_url).toBe(`/api/signatures/voices/${voice.id}/sample/`);
+    const sample = await voiceSampleOf(user, voice.sample_url);
+    // Six seconds of his speech (his longest turns, a fifth of a second of silence between them).
+    expect(sample.length / 16_000).toBeGreaterThanOrEqual(6);
+    expect(sample.length / 16_000).toBeLessThan(7);
+    const at = indexOfAudio(await decoded(JFK), sample.subarray(0, 1_600));
+    expect(at).toBeGreaterThanOrEqual(0);
+    const seconds = at / 16_000;
+    expect(
+      detail.segments.some(
+        (s: { start: number; end: number }) => s.start - 0.5 <= seconds && seconds <= s.end,
+      ),
+    ).toBe(true);
+    // Only its owner hears it; deleting the voice deletes the recording.
+    const other = await ctx.signUp();
+    expect((await other.get(voice.sample_url)).status).toBe(404);
+    const stored = path.join(ctx.dataDir, 'media', `voices/${user.userId}/${voice.id}.wav`);
+    expect(fs.existsSync(stored)).toBe(true);
+    expect((await user.delete(`/api/signatures/voices/${voice.id}/`)).status).toBe(204);
+    expect((await user.get(voice.sample_url)).status).toBe(404);
+    expect(fs.existsSync(stored)).toBe(false);
   });
 
   it(
@@ -178,6 +235,8 @@ describe('voice enrolment', () => {
     );
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     expect(res.body).toMatchObject({ relationship: jfk, sample_count: 1 });
+    expect(res.body.sample_url).toBe(`/api/signatures/voices/${res.body.id}/sample/`);
+    const enrolledSample = await voiceSampleOf(user, res.body.sample_url);
     // A second enrolment merges into the same signature.
     const again = await post(
       user,
@@ -188,6 +247,11 @@ describe('voice enrolment', () => {
     );
     expect(again.status).toBe(201);
     expect(again.body).toMatchObject({ id: res.body.id, sample_count: 2 });
+    // The person keeps the sample of their first recording; the second's file is not left behind.
+    expect(await voiceSampleOf(user, again.body.sample_url)).toEqual(enrolledSample);
+    expect(fs.readdirSync(path.join(ctx.dataDir, 'media', `voices/${user.userId}`))).toEqual([
+      `${res.body.id}.wav`,
+    ]);
 
     const detail = await processed(user, fs.readFileSync(JFK), 'jfk.flac');
     expect(detail.transcription).toMatch(/^JFK: /);

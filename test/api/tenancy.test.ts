@@ -431,6 +431,7 @@ const ID_ROUTES: Record<string, RouteCase> = {
   'DELETE /api/signatures/faces/:id': { kind: 'face', ownStatus: 204 },
   'GET /api/signatures/faces/:id/thumbnail': { kind: 'face' },
   'GET /api/signatures/voices/:id': { kind: 'voice', ownStatus: 200 },
+  'GET /api/signatures/voices/:id/sample': { kind: 'voice' },
   'PATCH /api/signatures/voices/:id': {
     kind: 'voice',
     bodies: (own) => [{ relationship: own.relationship }, { relationship: null }],

@@ -395,7 +395,10 @@ describe('the web app in a browser', () => {
 
   it('reprocesses the call and follows it to COMPLETED again', async () => {
     await page.goto(callPath);
+    await page.locator('.processing .badge-completed').waitFor();
     await page.getByRole('button', { name: 'Reprocess' }).click();
+    // The page shows the new run (queued or running) before it completes again.
+    await page.locator('.processing :is(.badge-pending, .badge-processing)').waitFor();
     await page.locator('.processing .badge-completed').waitFor({ timeout: 90_000 });
     expect(watch.take()).toEqual([]);
   });
@@ -460,6 +463,15 @@ describe('the web app in a browser', () => {
     const voicesBefore = await voices.count();
     expect(voicesBefore).toBeGreaterThanOrEqual(1);
     const voice = voices.first();
+    // An unknown voice can be heard: Play fetches its sample (with the token) and plays it.
+    await voice.getByRole('button', { name: /^Play voice \d+$/ }).click();
+    const player = voice.locator('audio');
+    await expect
+      .poll(() => player.evaluate((audio: HTMLAudioElement) => (audio.readyState >= 1 ? audio.duration : 0)))
+      .toBeGreaterThan(1);
+    await expect
+      .poll(() => player.evaluate((audio: HTMLAudioElement) => audio.currentTime))
+      .toBeGreaterThan(0);
     await expect
       .poll(() => voice.getByLabel('Person', { exact: true }).locator('option').allTextContents())
       .toContain('Someone from the cast');

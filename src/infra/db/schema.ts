@@ -230,6 +230,8 @@ export const voiceSignatures = pgTable(
     engine: varchar('engine', { length: 64 }).notNull().default(''),
     embedding: anyVector('embedding').notNull(),
     sampleCount: integer('sample_count').notNull().default(1),
+    /** A few seconds of the voice (16 kHz WAV in storage), so the user can hear who it is. */
+    samplePath: text('sample_path'),
     firstSeenAt: timestamp('first_seen_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
     lastSeenAt: timestamp('last_seen_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),

@@ -89,7 +89,7 @@ export class AccountRepository {
     };
   }
 
-  /** Storage keys the user's rows point at: media and face thumbnails. */
+  /** Storage keys the user's rows point at: media, face thumbnails and voice samples. */
   async storageKeys(userId: number): Promise<string[]> {
     const media = await this.db
       .select({ key: interactions.mediaPath })
@@ -99,7 +99,11 @@ export class AccountRepository {
       .select({ key: faceSignatures.thumbnailPath })
       .from(faceSignatures)
       .where(and(eq(faceSignatures.userId, userId), isNotNull(faceSignatures.thumbnailPath)));
-    return [...media, ...thumbnails].map((r) => r.key!);
+    const voiceSamples = await this.db
+      .select({ key: voiceSignatures.samplePath })
+      .from(voiceSignatures)
+      .where(and(eq(voiceSignatures.userId, userId), isNotNull(voiceSignatures.samplePath)));
+    return [...media, ...thumbnails, ...voiceSamples].map((r) => r.key!);
   }
 
   /** Deletes the user; every table's foreign keys cascade from `users` (see schema.ts). */

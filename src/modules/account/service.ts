@@ -19,9 +19,10 @@ This archive holds everything your Rapport account owns, as it was when you down
 | \`contacts.vcf\` | The same people as vCard 3.0, to open in any address book (with their active notes). |
 | \`interactions.json\` | Calls, meetings and messages, with \`participants\` (relationship ids), the transcript \`segments\` and \`identified_participants\`; \`media_file\` names the recording in \`media/\`. |
 | \`notes.json\` | Every note, whatever its status (ACTIVE, ARCHIVED, DELETED) or source (AI, MANUAL). |
-| \`face_signatures.json\`, \`voice_signatures.json\` | The faces and voices Rapport has met, linked to people or not; \`thumbnail_file\` names the face picture in \`faces/\`. |
+| \`face_signatures.json\`, \`voice_signatures.json\` | The faces and voices Rapport has met, linked to people or not; \`thumbnail_file\` names the face picture in \`faces/\`, \`sample_file\` the voice's recording in \`voices/\`. |
 | \`media/<interaction id>/<file name>\` | Your recordings, byte for byte as uploaded. |
 | \`faces/<signature id>.<ext>\` | Face thumbnails. |
+| \`voices/<signature id>.wav\` | A few seconds of each voice. |
 
 JSON files are UTF-8 arrays of objects with the field names of the API (snake_case); times are
 ISO 8601 in UTC; a birthday in year 0001 means the year is unknown. Ids are the ones Rapport used,
@@ -114,6 +115,15 @@ export class AccountService {
       );
     }
 
+    const sampleFiles = new Map<number, string | null>();
+    for (const v of data.voiceSignatures) {
+      if (!v.samplePath) continue;
+      sampleFiles.set(
+        v.id,
+        await addStored(v.samplePath, `voices/${v.id}${path.posix.extname(v.samplePath)}`),
+      );
+    }
+
     zip.addBuffer(Buffer.from(EXPORT_README), 'README.md');
     zip.addBuffer(json(jsonRow(data.user)), 'account.json');
     zip.addBuffer(json(data.relationships.map((r) => jsonRow(r))), 'relationships.json');
@@ -134,7 +144,12 @@ export class AccountService {
       'face_signatures.json',
     );
     zip.addBuffer(
-      json(data.voiceSignatures.map((v) => jsonRow(v, { relationshipId: 'relationship' }))),
+      json(
+        data.voiceSignatures.map(({ samplePath: _key, ...v }) => ({
+          ...jsonRow(v, { relationshipId: 'relationship' }),
+          sample_file: sampleFiles.get(v.id) ?? null,
+        })),
+      ),
       'voice_signatures.json',
     );
     zip.addBuffer(Buffer.from(this.vcards(data)), 'contacts.vcf');

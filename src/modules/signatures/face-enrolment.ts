@@ -94,7 +94,7 @@ export class FaceEnrolmentService {
       await saveFaceThumbnail(this.storage, userId, created.id, face.crop),
     );
     if (previous.length === 0) return (await this.signatures.get(userId, 'face', created.id))!;
-    const thumbnails = await this.signatures.faceThumbnails(userId, [created.id]);
+    const thumbnails = await this.signatures.storedFiles(userId, 'face', [created.id]);
     const survivor = await this.signatures.assign(userId, 'face', created.id, relationshipId);
     if (!survivor) throw notFound();
     // The person keeps their first thumbnail; this photo's is no longer referenced.

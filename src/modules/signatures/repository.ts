@@ -14,13 +14,14 @@ import { weightedCentroidOf } from './embedding.js';
 
 export type SignatureKind = 'face' | 'voice';
 
-/** What both kinds share; faces also have a thumbnail. Embeddings never leave this module. */
+/** What both kinds share; faces also have a thumbnail, voices a sample. Embeddings never leave this module. */
 export type SignatureRow = {
   id: number;
   userId: number;
   relationshipId: number | null;
   sampleCount: number;
   thumbnailPath: string | null;
+  samplePath: string | null;
   firstSeenAt: Date;
   lastSeenAt: Date;
   createdAt: Date;
@@ -40,6 +41,7 @@ function columns(kind: SignatureKind) {
     relationshipId: t.relationshipId,
     sampleCount: t.sampleCount,
     thumbnailPath: kind === 'face' ? faceSignatures.thumbnailPath : sql<string | null>`null`,
+    samplePath: kind === 'voice' ? voiceSignatures.samplePath : sql<string | null>`null`,
     firstSeenAt: t.firstSeenAt,
     lastSeenAt: t.lastSeenAt,
     createdAt: t.createdAt,
@@ -188,14 +190,25 @@ export class SignaturesRepository {
       .where(and(eq(faceSignatures.userId, userId), eq(faceSignatures.id, id)));
   }
 
-  /** Thumbnails of a person's face signatures (a merge keeps one; the caller deletes the others' files). */
-  async faceThumbnails(userId: number, ids: number[]): Promise<Map<number, string>> {
+  async setVoiceSample(userId: number, id: number, samplePath: string | null): Promise<void> {
+    await this.db
+      .update(voiceSignatures)
+      .set({ samplePath })
+      .where(and(eq(voiceSignatures.userId, userId), eq(voiceSignatures.id, id)));
+  }
+
+  /**
+   * The stored file of each of these signatures: a face's thumbnail, a voice's sample (a merge
+   * keeps one; the caller deletes the others' files).
+   */
+  async storedFiles(userId: number, kind: SignatureKind, ids: number[]): Promise<Map<number, string>> {
     if (ids.length === 0) return new Map();
+    const t = TABLES[kind];
     const rows = await this.db
-      .select({ id: faceSignatures.id, thumbnailPath: faceSignatures.thumbnailPath })
-      .from(faceSignatures)
-      .where(and(eq(faceSignatures.userId, userId), inArray(faceSignatures.id, ids)));
-    return new Map(rows.flatMap((r) => (r.thumbnailPath ? [[r.id, r.thumbnailPath] as const] : [])));
+      .select({ id: t.id, key: kind === 'face' ? faceSignatures.thumbnailPath : voiceSignatures.samplePath })
+      .from(t)
+      .where(and(eq(t.userId, userId), inArray(t.id, ids)));
+    return new Map(rows.flatMap((r) => (r.key ? [[r.id, r.key] as const] : [])));
   }
 
   /** Ids of the person's signatures of this kind. */
@@ -287,6 +300,9 @@ export class SignaturesRepository {
             lastSeenAt: sql`(select max(g.last_seen_at) from ${table} g where g.id in (${groupIds}))`,
             ...(kind === 'face' && {
               thumbnailPath: sql`coalesce(${faceSignatures.thumbnailPath}, (select g.thumbnail_path from ${faceSignatures} g where g.id in (${merged}) and g.thumbnail_path is not null order by g.created_at, g.id limit 1))`,
+            }),
+            ...(kind === 'voice' && {
+              samplePath: sql`coalesce(${voiceSignatures.samplePath}, (select g.sample_path from ${voiceSignatures} g where g.id in (${merged}) and g.sample_path is not null order by g.created_at, g.id limit 1))`,
             }),
           })
           .where(eq(t.id, survivor.id));

@@ -24,19 +24,44 @@ export function toFaceOut(row: SignatureRow) {
   };
 }
 
+export function toVoiceOut(row: SignatureRow) {
+  return {
+    ...toSignatureOut(row),
+    sample_url: row.samplePath ? `/api/signatures/voices/${row.id}/sample/` : null,
+  };
+}
+
 const tags = ['signatures'];
 
-/** The same four routes for faces and voices. */
+/** The same four routes for faces and voices, and each kind's stored file: a thumbnail, a voice sample. */
 export const signaturesRoutes: FastifyPluginAsyncZod<{ signatures: SignaturesService }> = async (
   app,
   { signatures },
 ) => {
   const kinds = [
-    { kind: 'face', path: 'faces', out: faceSignatureOut, toOut: toFaceOut },
-    { kind: 'voice', path: 'voices', out: voiceSignatureOut, toOut: toSignatureOut },
-  ] as const satisfies readonly { kind: SignatureKind; path: string; out: z.ZodType; toOut: unknown }[];
+    {
+      kind: 'face',
+      path: 'faces',
+      out: faceSignatureOut,
+      toOut: toFaceOut,
+      file: { path: 'thumbnail', type: 'image/jpeg', summary: 'The JPEG thumbnail of a face signature' },
+    },
+    {
+      kind: 'voice',
+      path: 'voices',
+      out: voiceSignatureOut,
+      toOut: toVoiceOut,
+      file: { path: 'sample', type: 'audio/wav', summary: 'A few seconds of the voice (16 kHz WAV)' },
+    },
+  ] as const satisfies readonly {
+    kind: SignatureKind;
+    path: string;
+    out: z.ZodType;
+    toOut: unknown;
+    file: { path: string; type: string; summary: string };
+  }[];
 
-  for (const { kind, path, out, toOut } of kinds) {
+  for (const { kind, path, out, toOut, file } of kinds) {
     app.get(
       `/${path}/`,
       {
@@ -50,7 +75,12 @@ export const signaturesRoutes: FastifyPluginAsyncZod<{ signatures: SignaturesSer
       async (request) => {
         const page = pageRequest(request.query);
         const { count, rows } = await signatures.list(request.user.id, kind, request.query, page);
-        return paginate(request, page, count, rows.map(toOut));
+        return paginate(
+          request,
+          page,
+          count,
+          rows.map((row) => toOut(row)),
+        );
       },
     );
 
@@ -75,20 +105,18 @@ export const signaturesRoutes: FastifyPluginAsyncZod<{ signatures: SignaturesSer
         toOut(await signatures.assign(request.user.id, kind, request.params.id, request.body.relationship)),
     );
 
-    if (kind === 'face') {
-      app.get(
-        '/faces/:id/thumbnail/',
-        { schema: { tags, summary: 'The JPEG thumbnail of a face signature', params: idParams } },
-        async (request, reply) => {
-          const thumbnail = await signatures.thumbnail(request.user.id, request.params.id);
-          return reply
-            .header('content-type', 'image/jpeg')
-            .header('content-length', thumbnail.size)
-            .header('cache-control', 'private, max-age=3600')
-            .send(thumbnail.stream);
-        },
-      );
-    }
+    app.get(
+      `/${path}/:id/${file.path}/`,
+      { schema: { tags, summary: file.summary, params: idParams } },
+      async (request, reply) => {
+        const stored = await signatures.storedFile(request.user.id, kind, request.params.id);
+        return reply
+          .header('content-type', file.type)
+          .header('content-length', stored.size)
+          .header('cache-control', 'private, max-age=3600')
+          .send(stored.stream);
+      },
+    );
 
     app.delete(
       `/${path}/:id/`,

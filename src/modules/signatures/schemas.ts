@@ -23,4 +23,4 @@ const signatureFields = {
 };
 
 export const faceSignatureOut = z.object({ ...signatureFields, thumbnail_url: z.string().nullable() });
-export const voiceSignatureOut = z.object(signatureFields);
+export const voiceSignatureOut = z.object({ ...signatureFields, sample_url: z.string().nullable() });

@@ -56,9 +56,9 @@ export class SignaturesService {
         .missing('relationship', owned.has(relationshipId) ? [] : [relationshipId])
         .throwIfAny();
     }
-    // A merge keeps one thumbnail: the files of the signatures merged away go with them.
+    // A merge keeps one thumbnail or voice sample: the files of the signatures merged away go with them.
     const group = relationshipId === null ? [] : await this.repo.idsOf(userId, kind, relationshipId);
-    const thumbnails = kind === 'face' ? await this.repo.faceThumbnails(userId, [id, ...group]) : new Map();
+    const files = await this.repo.storedFiles(userId, kind, [id, ...group]);
     const row = await this.repo.assign(userId, kind, id, relationshipId);
     if (!row) throw notFound();
     if (kind === 'voice') {
@@ -69,26 +69,34 @@ export class SignaturesService {
           await this.interactions.addParticipants(userId, interactionId, [relationshipId]);
       }
     }
-    for (const [signatureId, key] of thumbnails)
-      if (signatureId !== row.id && key !== row.thumbnailPath) await this.storage.delete(key);
+    const kept = storedFileOf(row);
+    for (const [signatureId, key] of files)
+      if (signatureId !== row.id && key !== kept) await this.storage.delete(key);
     return row;
   }
 
   async delete(userId: number, kind: SignatureKind, id: number): Promise<void> {
     const row = await this.repo.delete(userId, kind, id);
     if (!row) throw notFound();
-    if (row.thumbnailPath) await this.storage.delete(row.thumbnailPath);
+    const file = storedFileOf(row);
+    if (file) await this.storage.delete(file);
   }
 
-  /** The JPEG thumbnail of a face signature; 404 when it is not the user's or has none. */
-  async thumbnail(userId: number, id: number): Promise<GetResult> {
-    const row = await this.get(userId, 'face', id);
-    if (!row.thumbnailPath) throw notFound();
+  /**
+   * A signature's stored file — a face's JPEG thumbnail, a voice's WAV sample; 404 when the
+   * signature is not the user's or has none.
+   */
+  async storedFile(userId: number, kind: SignatureKind, id: number): Promise<GetResult> {
+    const file = storedFileOf(await this.get(userId, kind, id));
+    if (!file) throw notFound();
     try {
-      return await this.storage.get(row.thumbnailPath);
+      return await this.storage.get(file);
     } catch (error) {
       if (error instanceof StorageNotFoundError) throw notFound();
       throw error;
     }
   }
 }
+
+/** A face's thumbnail or a voice's sample. */
+const storedFileOf = (row: SignatureRow) => row.thumbnailPath ?? row.samplePath;

@@ -2,7 +2,7 @@ import '@fastify/multipart';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { ApiError, badRequest } from '../../infra/http/errors.js';
 import { idParams } from '../../infra/http/query.js';
-import { toSignatureOut } from './routes.js';
+import { toVoiceOut } from './routes.js';
 import { voiceSignatureOut } from './schemas.js';
 import type { VoiceEnrolmentService } from './voice-enrolment.js';
 
@@ -34,7 +34,7 @@ export const voiceEnrolmentRoutes: FastifyPluginAsyncZod<{ enrolment: VoiceEnrol
         throw badRequest({ audio: ['No file was submitted.'] });
       }
       const row = await enrolment.enrol(request.user.id, request.params.id, file.file);
-      return reply.code(201).send(toSignatureOut(row));
+      return reply.code(201).send(toVoiceOut(row));
     },
   );
 };

@@ -8,9 +8,11 @@ import type { AppConfig } from '../../infra/config/config.js';
 import { badRequest, notFound } from '../../infra/http/errors.js';
 import { extractAudio, isMediaError } from '../../infra/media/index.js';
 import { readWav } from '../../infra/media/wav.js';
+import type { Storage } from '../../infra/storage/index.js';
 import type { SpeechWorkers } from '../../pipeline/speech/pool.js';
 import type { RelationshipsRepository } from '../relationships/repository.js';
 import type { SignatureRow, SignaturesRepository } from './repository.js';
+import { createVoiceSignature } from './voice-samples.js';
 
 /** Enrolment needs this much speech (after the VAD removed silences) for a dependable signature. */
 export const MIN_ENROLMENT_SPEECH_SECONDS = 3;
@@ -25,6 +27,7 @@ export class VoiceEnrolmentService {
     private readonly speech: SpeechWorkers,
     private readonly signatures: SignaturesRepository,
     private readonly relationships: RelationshipsRepository,
+    private readonly storage: Storage,
   ) {}
 
   /** 404 unless the person is the user's (before any upload is read). */
@@ -54,13 +57,22 @@ export class VoiceEnrolmentService {
           ],
         });
       }
-      const created = await this.signatures.create(userId, 'voice', {
-        embedding: result.embedding,
-        engine: result.engine,
-        relationshipId,
-      });
+      const created = await createVoiceSignature(
+        { signatures: this.signatures, storage: this.storage },
+        userId,
+        {
+          embedding: result.embedding,
+          engine: result.engine,
+          relationshipId,
+          sample: result.sample,
+        },
+      );
       // One person, one signature per engine: merge with what they already have.
-      return (await this.signatures.assign(userId, 'voice', created.id, relationshipId)) ?? created;
+      const survivor = (await this.signatures.assign(userId, 'voice', created.id, relationshipId)) ?? created;
+      // The person keeps the sample they had; this recording's is no longer referenced.
+      if (created.samplePath && survivor.samplePath !== created.samplePath)
+        await this.storage.delete(created.samplePath);
+      return survivor;
     } finally {
       await fsp.rm(dir, { recursive: true, force: true });
     }

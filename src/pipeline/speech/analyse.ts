@@ -3,6 +3,7 @@ import type { SpeakerDiarizer } from '../engines/diarization/diarization.js';
 import type { SpeechRegion, VoiceActivityDetector } from '../engines/vad/vad.js';
 import type { VoiceEmbedder } from '../engines/voice/voice.js';
 import { diarize, type SpeakerTurn, slice } from './diarize.js';
+import { voiceSample } from './voice-sample.js';
 
 const SAMPLE_RATE = 16_000;
 /** Most speech a speaker's embedding is computed from. */
@@ -15,6 +16,8 @@ export type AnalysedSpeaker = {
   /** Seconds of speech attributed to this speaker. */
   seconds: number;
   firstSeen: number;
+  /** A few seconds of their voice for the user to hear (see voice-sample.ts). */
+  sample: Float32Array | null;
 };
 export type SpeechAnalysis = {
   durationSeconds: number;
@@ -210,6 +213,7 @@ function speakerEmbeddings(
       embedding: Array.from(voice.embed(joined)),
       seconds,
       firstSeen: Math.min(...own.map((t) => t.start)),
+      sample: voiceSample(samples, own),
     });
   }
   return speakers.sort((a, b) => a.speaker - b.speaker);

@@ -13,6 +13,7 @@ import {
   createVoiceEmbedder,
   type SpeechSettings,
 } from './engines.js';
+import { voiceSample } from './voice-sample.js';
 
 /**
  * A speech worker thread (run by the piscina pool in pool.ts): every model runs here, off the
@@ -27,6 +28,8 @@ export type EmbedResult = {
   embedding: number[] | null;
   /** Seconds of speech the VAD found (the embedding is computed from those only). */
   speechSeconds: number;
+  /** A few seconds of that speech, kept with a new signature so the user can hear the voice. */
+  sample: Float32Array | null;
   /** The engine's measured thresholds (cosine similarity): a signature match, one speaker within a call. */
   matchThreshold: number;
   clusterThreshold: number;
@@ -90,6 +93,7 @@ export function embedVoice(
     engine: voice.name,
     embedding,
     speechSeconds,
+    sample: embedding ? voiceSample(samples, regions) : null,
     matchThreshold: voice.matchThreshold,
     clusterThreshold: voice.clusterThreshold,
   };

@@ -1,5 +1,7 @@
+import type { Storage } from '../../infra/storage/index.js';
 import type { InteractionsRepository } from '../../modules/interactions/repository.js';
 import type { SignaturesRepository } from '../../modules/signatures/repository.js';
+import { createVoiceSignature } from '../../modules/signatures/voice-samples.js';
 import type { Stage, StageContext } from '../pipeline.js';
 import type { SpeechAnalysis } from '../speech/analyse.js';
 import { asrStatus, voiceStatus } from '../speech/engines.js';
@@ -9,6 +11,8 @@ export type SpeechStageDeps = {
   workers: SpeechWorkers;
   interactions: InteractionsRepository;
   signatures: SignaturesRepository;
+  /** Where new voices' samples go. */
+  storage: Storage;
 };
 
 /**
@@ -18,7 +22,7 @@ export type SpeechStageDeps = {
  * `Name: text` transcript are stored; recognised people join the participants.
  */
 export function createSpeechStage(deps: SpeechStageDeps): Stage {
-  const { workers, interactions, signatures } = deps;
+  const { workers, interactions } = deps;
   return {
     name: 'speech',
     weight: 6,
@@ -34,7 +38,7 @@ export function createSpeechStage(deps: SpeechStageDeps): Stage {
       if (!asr.available && workers.settings.asrEngine !== 'none')
         notice(ctx, `No transcript: ${asr.reason}`);
       const analysis = await workers.analyse(ctx.audioFile!, progress, ctx.signal);
-      const speakerSignature = await matchSpeakers(ctx.userId, analysis, signatures);
+      const speakerSignature = await matchSpeakers(ctx.userId, analysis, deps);
       const segments = analysis.segments.map((s) => ({
         start: s.start,
         end: s.end,
@@ -78,8 +82,9 @@ type MatchedSpeaker = { id: number; relationshipId: number | null; confidence: n
 export async function matchSpeakers(
   userId: number,
   analysis: SpeechAnalysis,
-  signatures: SignaturesRepository,
+  deps: { signatures: SignaturesRepository; storage: Storage },
 ): Promise<Map<number, MatchedSpeaker>> {
+  const { signatures } = deps;
   const matched = new Map<number, MatchedSpeaker>();
   const taken = new Set<number>();
   const now = new Date();
@@ -99,10 +104,11 @@ export async function matchSpeakers(
       });
       continue;
     }
-    const created = await signatures.create(userId, 'voice', {
+    const created = await createVoiceSignature(deps, userId, {
       embedding: speaker.embedding,
       engine: analysis.voiceEngine,
       seenAt: now,
+      sample: speaker.sample,
     });
     taken.add(created.id);
     // Nobody known: the speaker is this new (unassigned) voice, by construction.

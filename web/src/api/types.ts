@@ -132,7 +132,7 @@ export type FaceSignature = {
   last_seen_at: string | null;
   created_at: string;
 };
-export type VoiceSignature = Omit<FaceSignature, 'thumbnail_url'>;
+export type VoiceSignature = Omit<FaceSignature, 'thumbnail_url'> & { sample_url: string | null };
 
 type PersonRef = { id: number; name: string; relationship_type: RelationshipType };
 export type Digest = {

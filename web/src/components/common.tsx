@@ -171,6 +171,38 @@ export function AuthImage({ src, alt, className }: { src: string; alt: string; c
   return <img src={url} alt={alt} className={className} />;
 }
 
+/**
+ * A voice's sample behind the token: a play button that fetches it when pressed (a page of
+ * unknown voices would otherwise download them all), then the browser's audio controls.
+ */
+export function VoiceSample({ src, label }: { src: string; label: string }) {
+  const [state, setState] = useState<'idle' | 'loading' | 'failed' | { url: string }>('idle');
+  useEffect(
+    () => () => {
+      if (typeof state === 'object') URL.revokeObjectURL(state.url);
+    },
+    [state],
+  );
+  if (typeof state === 'object')
+    // biome-ignore lint/a11y/useMediaCaption: a voice sample of an unknown speaker has no captions to offer
+    return <audio src={state.url} controls autoPlay aria-label={label} className="voice-sample" />;
+  const play = () => {
+    setState('loading');
+    fetchBlobUrl(src).then(
+      (url) => setState({ url }),
+      () => setState('failed'),
+    );
+  };
+  return (
+    <>
+      <button type="button" onClick={play} disabled={state === 'loading'} aria-label={`Play ${label}`}>
+        ▶ Play
+      </button>
+      {state === 'failed' && <span className="error"> Could not load the recording.</span>}
+    </>
+  );
+}
+
 /** Text input that reports its value after the user pauses typing. */
 export function useDebounced<T>(value: T, ms = 300): T {
   const [debounced, setDebounced] = useState(value);

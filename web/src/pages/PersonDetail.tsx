@@ -12,6 +12,7 @@ import {
   PageTitle,
   StatusBadge,
   useApi,
+  VoiceSample,
 } from '../components/common';
 import { NotesSection } from '../components/Notes';
 
@@ -133,7 +134,8 @@ function FacesAndVoices({ relationship, onEnrolled }: { relationship: number; on
           {voices.data.results.map((voice) => (
             <li key={voice.id}>
               Voice {voice.id}: {voice.sample_count} {voice.sample_count === 1 ? 'sample' : 'samples'}, last
-              heard {formatDate(voice.last_seen_at)}
+              heard {formatDate(voice.last_seen_at)}{' '}
+              {voice.sample_url && <VoiceSample src={voice.sample_url} label={`voice ${voice.id}`} />}
             </li>
           ))}
         </ul>

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { patch } from '../api/client';
 import type { FaceSignature, Page, VoiceSignature } from '../api/types';
-import { AuthImage, FormErrors, formatDate, PageTitle, useApi } from '../components/common';
+import { AuthImage, FormErrors, formatDate, PageTitle, useApi, VoiceSample } from '../components/common';
 import { usePeople } from '../components/people';
 import { WhoIsThisForm } from '../components/WhoIsThis';
 
@@ -83,6 +83,7 @@ export function UnknownPage() {
                     Heard {voice.sample_count} {voice.sample_count === 1 ? 'time' : 'times'}, last{' '}
                     {formatDate(voice.last_seen_at)}
                   </p>
+                  {voice.sample_url && <VoiceSample src={voice.sample_url} label={`voice ${voice.id}`} />}
                   <WhoIsThisForm
                     idPrefix={`voices-${voice.id}`}
                     title={`Who is voice ${voice.id}?`}

@@ -1,0 +1,1 @@
+ALTER TABLE "voice_signatures" ADD COLUMN "sample_path" text;
