@@ -246,6 +246,19 @@ describe('the live-call page with a fake camera and microphone', () => {
     expect(watch.take()).toEqual([]);
   });
 
+  it('lets the user hear a new voice before naming it', async () => {
+    const newcomers = page.getByRole('region', { name: 'Someone new' });
+    const play = newcomers.getByRole('button', { name: /^Play voice \d+$/ }).first();
+    await play.waitFor({ timeout: 90_000 });
+    await play.click();
+    // The sample the server stored for the voice: what it said when it was first heard.
+    const player = newcomers.locator('audio').first();
+    await expect
+      .poll(() => player.evaluate((audio: HTMLAudioElement) => (audio.readyState >= 1 ? audio.duration : 0)))
+      .toBeGreaterThan(0.5);
+    expect(watch.take()).toEqual([]);
+  });
+
   it('shows the rolling transcript while the call runs', async () => {
     const transcript = page.getByRole('region', { name: 'Transcript' });
     await transcript.locator('li .text').first().waitFor({ timeout: 90_000 });

@@ -2,7 +2,7 @@ import { type FormEvent, useEffect, useReducer, useRef, useState } from 'react';
 import { Link } from 'react-router';
 import { getToken, patch } from '../api/client';
 import { useAuth } from '../auth';
-import { formatSeconds, PageTitle } from '../components/common';
+import { formatSeconds, PageTitle, VoiceSample } from '../components/common';
 import { usePeople } from '../components/people';
 import { WhoIsThisForm } from '../components/WhoIsThis';
 import { mediaProblem } from '../live/media-problem';
@@ -437,7 +437,13 @@ function NewParticipantCard({
         />
       ) : (
         <p>
-          <strong>{what.charAt(0).toUpperCase() + what.slice(1)}</strong> (heard, not seen)
+          <strong>{what.charAt(0).toUpperCase() + what.slice(1)}</strong> (heard, not seen){' '}
+          {participant.voiceSignatureId !== null && (
+            <VoiceSample
+              src={`/api/signatures/voices/${participant.voiceSignatureId}/sample/`}
+              label={what}
+            />
+          )}
         </p>
       )}
       <WhoIsThisForm
