@@ -1,4 +1,5 @@
 import { and, eq, inArray, lt, sql } from 'drizzle-orm';
+import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type { Database } from '../infra/db/database.js';
 import { faceSignatures, interactions, notes, voiceSignatures } from '../infra/db/schema.js';
 
@@ -50,34 +51,23 @@ export class MaintenanceRepository {
   }
 
   /** Which of these storage keys no interaction points at. */
-  async unreferencedMediaKeys(keys: string[]): Promise<string[]> {
-    if (keys.length === 0) return [];
-    const rows = await this.db
-      .select({ key: interactions.mediaPath })
-      .from(interactions)
-      .where(inArray(interactions.mediaPath, keys));
-    const used = new Set(rows.map((r) => r.key));
-    return keys.filter((key) => !used.has(key));
-  }
-
-  /** Which of these voice sample keys no voice signature points at (deleted, or merged away). */
-  async unreferencedVoiceSamples(keys: string[]): Promise<string[]> {
-    if (keys.length === 0) return [];
-    const rows = await this.db
-      .select({ key: voiceSignatures.samplePath })
-      .from(voiceSignatures)
-      .where(inArray(voiceSignatures.samplePath, keys));
-    const used = new Set(rows.map((r) => r.key));
-    return keys.filter((key) => !used.has(key));
+  unreferencedMediaKeys(keys: string[]): Promise<string[]> {
+    return this.unreferenced(keys, interactions, interactions.mediaPath);
   }
 
   /** Which of these face thumbnail keys no face signature points at (its person was deleted). */
-  async unreferencedFaceThumbnails(keys: string[]): Promise<string[]> {
+  unreferencedFaceThumbnails(keys: string[]): Promise<string[]> {
+    return this.unreferenced(keys, faceSignatures, faceSignatures.thumbnailPath);
+  }
+
+  /** Which of these voice sample keys no voice signature points at (deleted, or merged away). */
+  unreferencedVoiceSamples(keys: string[]): Promise<string[]> {
+    return this.unreferenced(keys, voiceSignatures, voiceSignatures.samplePath);
+  }
+
+  private async unreferenced(keys: string[], table: PgTable, column: PgColumn): Promise<string[]> {
     if (keys.length === 0) return [];
-    const rows = await this.db
-      .select({ key: faceSignatures.thumbnailPath })
-      .from(faceSignatures)
-      .where(inArray(faceSignatures.thumbnailPath, keys));
+    const rows = await this.db.select({ key: column }).from(table).where(inArray(column, keys));
     const used = new Set(rows.map((r) => r.key));
     return keys.filter((key) => !used.has(key));
   }

@@ -106,23 +106,21 @@ export class AccountService {
       const name = safeName(i.mediaFilename, `recording${path.posix.extname(i.mediaPath)}`);
       mediaFiles.set(i.id, await addStored(i.mediaPath, `media/${i.id}/${name}`));
     }
-    const thumbnailFiles = new Map<number, string | null>();
-    for (const f of data.faceSignatures) {
-      if (!f.thumbnailPath) continue;
-      thumbnailFiles.set(
-        f.id,
-        await addStored(f.thumbnailPath, `faces/${f.id}${path.posix.extname(f.thumbnailPath)}`),
-      );
-    }
-
-    const sampleFiles = new Map<number, string | null>();
-    for (const v of data.voiceSignatures) {
-      if (!v.samplePath) continue;
-      sampleFiles.set(
-        v.id,
-        await addStored(v.samplePath, `voices/${v.id}${path.posix.extname(v.samplePath)}`),
-      );
-    }
+    /** A signature's file goes in `folder/<signature id>.<ext>`; the map gives each its name. */
+    const signatureFiles = async (rows: { id: number; key: string | null }[], folder: string) => {
+      const names = new Map<number, string | null>();
+      for (const { id, key } of rows)
+        if (key) names.set(id, await addStored(key, `${folder}/${id}${path.posix.extname(key)}`));
+      return names;
+    };
+    const thumbnailFiles = await signatureFiles(
+      data.faceSignatures.map((f) => ({ id: f.id, key: f.thumbnailPath })),
+      'faces',
+    );
+    const sampleFiles = await signatureFiles(
+      data.voiceSignatures.map((v) => ({ id: v.id, key: v.samplePath })),
+      'voices',
+    );
 
     zip.addBuffer(Buffer.from(EXPORT_README), 'README.md');
     zip.addBuffer(json(jsonRow(data.user)), 'account.json');
