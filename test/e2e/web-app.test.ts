@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLIP, FACES } from '../helpers/fixtures.js';
+import { CLIP, FACES, FIXTURES, JFK } from '../helpers/fixtures.js';
 import {
   type ConsoleWatch,
   createStaffUser,
@@ -479,6 +479,36 @@ describe('the web app in a browser', () => {
     await voice.getByLabel('Person', { exact: true }).selectOption({ label: 'Someone from the cast' });
     await voice.getByRole('button', { name: 'Assign' }).click();
     await expect.poll(() => voices.count()).toBe(voicesBefore - 1);
+    expect(watch.take()).toEqual([]);
+  });
+
+  // After the processed call's unknown voice was named: his voice must not be taken for it.
+  it('enrols a voice from a recording on the person page, then plays it; silence gets the API’s reason', async () => {
+    await nav(page, 'People').click();
+    await page.getByRole('link', { name: 'Alan Turing' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Alan Turing' }).waitFor();
+    const voices = page.getByRole('region', { name: 'Faces and voices' });
+    await voices.getByText('No voice known yet.').waitFor();
+    const form = page.getByRole('form', { name: 'Enrol a voice from a recording' });
+    const field = form.getByLabel('Recording (at least 3 s of speech)');
+
+    await field.setInputFiles(path.join(FIXTURES, 'audio/ami/empty.wav'));
+    await form.getByRole('button', { name: 'Enrol' }).click();
+    await form
+      .getByText(/^The recording has 0\.0 s of speech; at least 3 s are needed\.$/)
+      .waitFor({ timeout: 60_000 });
+    expect(await field.getAttribute('aria-invalid')).toBe('true');
+    expect(watch.take(/status of 400/)).toEqual([]);
+
+    await field.setInputFiles(JFK);
+    await form.getByRole('button', { name: 'Enrol' }).click();
+    await form.getByRole('status').getByText('Voice enrolled.').waitFor({ timeout: 60_000 });
+    await voices.getByText(/^Voice \d+: 1 sample/).waitFor();
+    await voices.getByRole('button', { name: /^Play voice \d+$/ }).click();
+    const player = voices.locator('audio');
+    await expect
+      .poll(() => player.evaluate((audio: HTMLAudioElement) => (audio.readyState >= 1 ? audio.duration : 0)))
+      .toBeGreaterThan(3);
     expect(watch.take()).toEqual([]);
   });
 
