@@ -110,8 +110,8 @@ export class LiveSession {
     this.queue = this.queue.then(() => this.handle(payload, isBinary));
   }
 
+  /** Messages are handled in order; those that came before the socket closed still count. */
   private async handle(payload: Buffer, isBinary: boolean): Promise<void> {
-    if (this.closed) return;
     try {
       if (isBinary) {
         // A binary frame is raw pcm_s16le, 16 kHz, mono (the spec's way to avoid base64).
@@ -154,6 +154,8 @@ export class LiveSession {
   }
 
   private async start(message: CallStart): Promise<void> {
+    // No call is opened for a socket that is gone: no one would end it or see it.
+    if (this.closed) return;
     if (this.call && !this.call.ended && this.call.isAttached(this.sender))
       throw new ProtocolError(
         'call_in_progress',
@@ -229,10 +231,14 @@ export class LiveSession {
   private onClose(): void {
     this.closed = true;
     this.unsubscribe?.();
-    const call = this.call;
-    if (call && !call.ended && call.isAttached(this.sender)) {
-      this.log.info({ interaction: call.interactionId }, 'live socket closed without call_end: grace period');
-      this.deps.registry.orphan(call);
-    }
+    // After the messages already received: a client that sends call_end and closes at once (a page
+    // being left) has its call ended now, not held for a reconnection that will not come.
+    this.queue = this.queue.then(() => {
+      const call = this.call;
+      if (call && !call.ended && call.isAttached(this.sender)) {
+        this.log.info({ interaction: call.interactionId }, 'live socket closed without call_end: grace period');
+        this.deps.registry.orphan(call);
+      }
+    });
   }
 }

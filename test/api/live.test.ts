@@ -296,6 +296,30 @@ describe('live call: the life of a call', () => {
     again.close();
   });
 
+  it('ends a call at once when call_end comes just before the socket closes (no grace period)', async () => {
+    // The flood context keeps the default grace period (60 s): a call held for a reconnection
+    // would not be stored within this test's wait.
+    const user = await flood.signUp();
+    const bob = (await user.post('/api/relationships/', { name: 'Bob', relationship_type: 'COLLEAGUE' }))
+      .body;
+    const voice = await new SignaturesRepository(flood.database.db).create(user.userId, 'voice', {
+      embedding: Array.from({ length: flood.config.voiceEmbeddingDim }, (_, i) => Math.sin(i)),
+    });
+    const client = await connect(user, flood);
+    const id = await startCall(client);
+    // The socket closes right after call_end (as a page that is left does), the message before it
+    // perhaps still being handled: what was sent before the close counts.
+    client.send({ type: 'assign_participant', voice_signature_id: voice.id, relationship_id: bob.id });
+    client.send({ type: 'call_end' });
+    client.close();
+    await expect
+      .poll(async () => (await user.get(`/api/interactions/${id}/`)).body.participants, {
+        timeout: 20_000,
+        interval: 200,
+      })
+      .toEqual([bob.id]);
+  });
+
   it('limits the calls a user runs at once', async () => {
     const user = await ctx.signUp();
     const sockets = [await connect(user), await connect(user), await connect(user)];

@@ -30,6 +30,8 @@ import {
 const PASSWORD = 'violet-harbour-42-lantern';
 const USERNAME = `live_${Date.now().toString(36)}`;
 const NOTE = 'Is writing a new musical';
+/** The server's grace period for a dropped call: long, so that only call_end can store a call soon. */
+const GRACE_MS = 600_000;
 
 let server: RapportServer;
 let browser: Browser;
@@ -124,8 +126,12 @@ beforeAll(async () => {
   console.log(
     `fake media: y4m ${(fs.statSync(media.video).size / 1e6).toFixed(1)} MB, wav ${(fs.statSync(media.audio).size / 1e6).toFixed(1)} MB`,
   );
-  // Utterances cut at 3 s (default 6): the clip is 10 s of continuous speech.
-  server = await startRapport(tempDataDir(), { LIVE_MAX_UTTERANCE_SECONDS: '3' });
+  // Utterances cut at 3 s (default 6): the clip is 10 s of continuous speech. A long grace period:
+  // a call the page left without ending it would not be stored while a test waits.
+  server = await startRapport(tempDataDir(), {
+    LIVE_MAX_UTTERANCE_SECONDS: '3',
+    LIVE_GRACE_PERIOD_MS: String(GRACE_MS),
+  });
 
   const registered = await api(
     'POST',
@@ -368,6 +374,45 @@ describe('the live-call page with a fake camera and microphone', () => {
     } finally {
       await dropped.context.close();
       await proxy.close();
+    }
+  });
+
+  it('leaving the page mid-call ends the call there and then: it is stored at once', async () => {
+    const leaving = await newPage(browser, server.url);
+    try {
+      const p = leaving.page;
+      await signIn(p);
+      await p.goto('/live');
+      await p.getByRole('heading', { level: 1, name: 'Live call' }).waitFor();
+      await p.getByLabel('Call title').fill('Left mid-call');
+      await p.getByRole('button', { name: 'Start the call' }).click();
+      await p.getByRole('status').getByText('On the call').waitFor({ timeout: 30_000 });
+      await p
+        .getByRole('region', { name: 'On the call' })
+        .getByRole('link', { name: 'Lin-Manuel Miranda' })
+        .waitFor({ timeout: 90_000 });
+      await nav(p, 'People').click();
+      await p.getByRole('heading', { level: 1, name: 'People' }).waitFor();
+      // Stored with who was there long before the grace period for a dropped call would end.
+      const calls = (await (await api('GET', '/api/interactions/?page_size=100')).json()) as {
+        results: { id: number; title: string }[];
+      };
+      const call = calls.results.find((c) => c.title === 'Left mid-call');
+      expect(call).toBeDefined();
+      await expect
+        .poll(
+          async () => {
+            const detail = (await (await api('GET', `/api/interactions/${call!.id}/`)).json()) as {
+              identified_participants: { relationship_id: number | null }[];
+            };
+            return detail.identified_participants.map((p) => p.relationship_id);
+          },
+          { timeout: 120_000, interval: 500 },
+        )
+        .toContain(linId);
+      expect(leaving.console.take()).toEqual([]);
+    } finally {
+      await leaving.context.close();
     }
   });
 

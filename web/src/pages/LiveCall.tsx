@@ -94,6 +94,18 @@ function stopSession(ref: { current: Session | null }): void {
 }
 
 /**
+ * Leaving the page (another page of the app, or the tab closing) ends the call there and then:
+ * `call_end` goes before the socket closes, so the server stores it at once rather than holding it
+ * for a reconnection that will not come. Capture stops with the socket.
+ */
+function leaveCall(ref: { current: Session | null }): void {
+  const s = ref.current;
+  if (s?.inCall && s.socket.readyState === WebSocket.OPEN)
+    s.socket.send(JSON.stringify({ type: 'call_end' }));
+  stopSession(ref);
+}
+
+/**
  * The live call: camera and microphone from the browser, JPEG frames and 16 kHz PCM to the
  * live-call WebSocket, and what the server recognises as it happens.
  */
@@ -110,8 +122,20 @@ export function LiveCallPage() {
   const session = useRef<Session | null>(null);
 
   const stop = () => stopSession(session);
-  // Leaving the page ends the media capture and the socket.
-  useEffect(() => () => stopSession(session), []);
+  useEffect(() => {
+    // Closing or reloading the tab mid-call asks first (the browser's own "Leave site?").
+    const confirmLeaving = (event: BeforeUnloadEvent) => {
+      if (session.current?.inCall) event.preventDefault();
+    };
+    const leave = () => leaveCall(session);
+    window.addEventListener('beforeunload', confirmLeaving);
+    window.addEventListener('pagehide', leave);
+    return () => {
+      window.removeEventListener('beforeunload', confirmLeaving);
+      window.removeEventListener('pagehide', leave);
+      leave();
+    };
+  }, []);
 
   async function start(event: FormEvent) {
     event.preventDefault();
