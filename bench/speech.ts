@@ -14,6 +14,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../src/infra/config/config.js';
+import type { SpeakerDiarizer } from '../src/pipeline/engines/diarization/diarization.js';
+import { GaussianBicDiarizer } from '../src/pipeline/engines/diarization/gaussian-bic.js';
 import { bundledSileroModelPath, SileroVad } from '../src/pipeline/engines/vad/silero.js';
 import { MfccVoiceEmbedder } from '../src/pipeline/engines/voice/mfcc.js';
 import { analyseSpeech } from '../src/pipeline/speech/analyse.js';
@@ -169,53 +171,63 @@ async function main() {
     `at the match threshold ${t}: same speaker accepted ${same.filter((s) => s >= t).length}/${same.length} (${pct(same.filter((s) => s >= t).length / same.length)}), different speakers accepted ${different.filter((s) => s >= t).length}/${different.length} (${pct(different.filter((s) => s >= t).length / different.length)})`,
   );
 
-  // 4. Diarization (clustering of VAD windows, no ASR).
+  // 4. Diarization (no ASR): the training-free default, and clustering of the mfcc embeddings
+  // (what recorded calls used before it) for comparison.
   const reference = amiReference();
-  const hypothesis: SpeakerTurn[] = [];
-  let diarMs = 0;
-  const counts: string[] = [];
-  for (const f of files) {
-    const t0 = performance.now();
-    const a = await analyseSpeech(f.samples, {
+  const der = (r: ReturnType<typeof diarizationErrorRate>) =>
+    `DER ${pct(r.der)} (missed ${pct(r.missed / r.total)}, false alarm ${pct(r.falseAlarm / r.total)}, confusion ${pct(r.confusion / r.total)})`;
+  const diarizers: [string, SpeakerDiarizer | undefined][] = [
+    ['gaussian-bic (default: BIC clustering of MFCC Gaussians + re-segmentation)', new GaussianBicDiarizer()],
+    ['clustering of mfcc-stats embeddings (cosine, average linkage)', undefined],
+  ];
+  for (const [label, diarizer] of diarizers) {
+    const hypothesis: SpeakerTurn[] = [];
+    let diarMs = 0;
+    const counts: string[] = [];
+    for (const f of files) {
+      const t0 = performance.now();
+      const a = await analyseSpeech(f.samples, {
+        vad,
+        asr: undefined,
+        voice,
+        diarizer,
+        clusterThreshold: voice.clusterThreshold,
+      });
+      diarMs += performance.now() - t0;
+      counts.push(`${f.name}:${a.speakers.length}/${new Set(f.turns.map((x) => x.speaker)).size}`);
+      hypothesis.push(
+        ...a.turns.map((x) => ({ file: f.name, start: x.start, end: x.end, speaker: String(x.speaker) })),
+      );
+    }
+    const amiDer = diarizationErrorRate(
+      reference.turns.filter((r) => files.some((f) => f.name === r.file)),
+      hypothesis,
+      { collar: 0.25, regions: reference.regions },
+    );
+    const twoAnalysis = await analyseSpeech(two, {
       vad,
       asr: undefined,
       voice,
+      diarizer,
       clusterThreshold: voice.clusterThreshold,
     });
-    diarMs += performance.now() - t0;
-    counts.push(`${f.name}:${a.speakers.length}/${new Set(f.turns.map((x) => x.speaker)).size}`);
-    hypothesis.push(
-      ...a.turns.map((x) => ({ file: f.name, start: x.start, end: x.end, speaker: String(x.speaker) })),
+    const twoDer = diarizationErrorRate(
+      twoRef,
+      twoAnalysis.turns.map((x) => ({
+        file: 'sample',
+        start: x.start,
+        end: x.end,
+        speaker: String(x.speaker),
+      })),
+      { collar: 0.25 },
     );
+    console.log(`\nDiarization, silero VAD + ${label}; NIST DER, collar 0.25 s`);
+    console.log(
+      `AMI (${files.length} files)       ${der(amiDer)}; RTF ${(diarMs / 1000 / amiSeconds).toFixed(3)}`,
+    );
+    console.log(`two_speakers.wav     ${der(twoDer)}; speakers found ${twoAnalysis.speakers.length}/2`);
+    console.log(`speakers found/true per AMI file: ${counts.join(' ')}`);
   }
-  const amiDer = diarizationErrorRate(
-    reference.turns.filter((r) => files.some((f) => f.name === r.file)),
-    hypothesis,
-    { collar: 0.25, regions: reference.regions },
-  );
-  const twoAnalysis = await analyseSpeech(two, {
-    vad,
-    asr: undefined,
-    voice,
-    clusterThreshold: voice.clusterThreshold,
-  });
-  const twoDer = diarizationErrorRate(
-    twoRef,
-    twoAnalysis.turns.map((x) => ({
-      file: 'sample',
-      start: x.start,
-      end: x.end,
-      speaker: String(x.speaker),
-    })),
-  );
-  const der = (r: typeof amiDer) =>
-    `DER ${pct(r.der)} (missed ${pct(r.missed / r.total)}, false alarm ${pct(r.falseAlarm / r.total)}, confusion ${pct(r.confusion / r.total)})`;
-  console.log('\nDiarization (silero VAD + clustering of mfcc embeddings; NIST DER, collar 0.25 s)');
-  console.log(
-    `AMI (${files.length} files)       ${der(amiDer)}; RTF ${(diarMs / 1000 / amiSeconds).toFixed(3)}`,
-  );
-  console.log(`two_speakers.wav     ${der(twoDer)}; speakers found ${twoAnalysis.speakers.length}/2`);
-  console.log(`speakers found/true per AMI file: ${counts.join(' ')}`);
 
   // 5. The whole stage's analysis (VAD + diarization + pocketsphinx) on AMI.
   const settings = speechSettings(loadConfig());
@@ -223,7 +235,13 @@ async function main() {
     const asr = createRecognizer({ ...settings, asrEngine: 'pocketsphinx' })!;
     const t0 = performance.now();
     for (const f of files.slice(0, 3)) {
-      await analyseSpeech(f.samples, { vad, asr, voice, clusterThreshold: voice.clusterThreshold });
+      await analyseSpeech(f.samples, {
+        vad,
+        asr,
+        voice,
+        diarizer: new GaussianBicDiarizer(),
+        clusterThreshold: voice.clusterThreshold,
+      });
     }
     const seconds = files.slice(0, 3).reduce((s, f) => s + f.samples.length / 16_000, 0);
     console.log(
