@@ -19,8 +19,13 @@ import { GaussianBicDiarizer } from '../src/pipeline/engines/diarization/gaussia
 import { bundledSileroModelPath, SileroVad } from '../src/pipeline/engines/vad/silero.js';
 import { MfccVoiceEmbedder } from '../src/pipeline/engines/voice/mfcc.js';
 import { analyseSpeech } from '../src/pipeline/speech/analyse.js';
-import { diarizationErrorRate, parseRttm, type SpeakerTurn } from '../src/pipeline/speech/der.js';
-import { cosine } from '../src/pipeline/speech/diarize.js';
+import {
+  diarizationErrorRate,
+  parseRttm,
+  type ScoredRegion,
+  type SpeakerTurn,
+} from '../src/pipeline/speech/der.js';
+import { cosine, diarize } from '../src/pipeline/speech/diarize.js';
 import { asrStatus, createRecognizer, speechSettings } from '../src/pipeline/speech/engines.js';
 import { amiFiles, amiReference, samplesOf, soloSpans } from '../test/helpers/ami.js';
 import { FIXTURES, JFK, TWO_SPEAKERS } from '../test/helpers/fixtures.js';
@@ -229,6 +234,44 @@ async function main() {
     console.log(`speakers found/true per AMI file: ${counts.join(' ')}`);
   }
 
+  // What DER the AMI set gives with no speaker distinction at all (most excerpts have one dominant
+  // speaker): the reference point both methods must be read against.
+  const oneSpeaker = files.flatMap((f) =>
+    vad.detect(f.samples).map((r) => ({ file: f.name, start: r.start, end: r.end, speaker: 'one' })),
+  );
+  console.log(
+    `\nEvery VAD region one speaker (reference point): AMI ${der(
+      diarizationErrorRate(
+        reference.turns.filter((r) => files.some((f) => f.name === r.file)),
+        oneSpeaker,
+        { collar: 0.25, regions: reference.regions },
+      ),
+    )}`,
+  );
+
+  // 4b. A longer recording: all 14 fixtures end to end after 10 s of silence (so the diarizer's
+  // 30 s chunks straddle files), where several AMI speakers recur across files.
+  const long = endToEnd([{ name: 'sample', samples: two, turns: twoRef }, ...files], reference.regions, 10);
+  const longRegions = vad.detect(long.samples);
+  console.log(
+    `\nDiarization of the fixtures end to end (${(long.samples.length / 16_000 / 60).toFixed(1)} min, ${new Set(long.turns.map((t) => t.speaker)).size} speakers, several in more than one file)`,
+  );
+  for (const [label, diarizer] of diarizers) {
+    const t0 = performance.now();
+    const turns = diarizer
+      ? diarizer.diarize(long.samples, longRegions)
+      : diarize(long.samples, longRegions, voice, voice.clusterThreshold).turns;
+    const seconds = (performance.now() - t0) / 1000;
+    const result = diarizationErrorRate(
+      long.turns,
+      turns.map((t) => ({ file: 'long', start: t.start, end: t.end, speaker: String(t.speaker) })),
+      { collar: 0.25, regions: long.regions },
+    );
+    console.log(
+      `${label.split(' ')[0]!.padEnd(20)} ${der(result)}; speakers found ${new Set(turns.map((t) => t.speaker)).size}; RTF ${(seconds / (long.samples.length / 16_000)).toFixed(4)}`,
+    );
+  }
+
   // 5. The whole stage's analysis (VAD + diarization + pocketsphinx) on AMI.
   const settings = speechSettings(loadConfig());
   if (asrStatus({ ...settings, asrEngine: 'pocketsphinx' }).available) {
@@ -248,6 +291,29 @@ async function main() {
       `\nWhole speech analysis (VAD + diarization + pocketsphinx) on 3 AMI files: RTF ${((performance.now() - t0) / 1000 / seconds).toFixed(3)}; peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`,
     );
   }
+}
+
+/** Recordings one after another (after `leadSeconds` of silence), with their RTTM and UEM shifted. */
+function endToEnd(
+  recordings: { name: string; samples: Float32Array; turns: SpeakerTurn[] }[],
+  scored: ScoredRegion[],
+  leadSeconds: number,
+) {
+  const samples = new Float32Array(
+    leadSeconds * 16_000 + recordings.reduce((n, r) => n + r.samples.length, 0),
+  );
+  const turns: SpeakerTurn[] = [];
+  const regions: ScoredRegion[] = [];
+  let offset = leadSeconds;
+  for (const r of recordings) {
+    samples.set(r.samples, offset * 16_000);
+    const seconds = r.samples.length / 16_000;
+    for (const t of r.turns) turns.push({ ...t, file: 'long', start: t.start + offset, end: t.end + offset });
+    const uem = scored.find((u) => u.file === r.name) ?? { start: 0, end: seconds };
+    regions.push({ file: 'long', start: uem.start + offset, end: uem.end + offset });
+    offset += seconds;
+  }
+  return { samples, turns, regions };
 }
 
 const childIndex = process.argv.indexOf('--asr-child');

@@ -56,6 +56,17 @@ describe('training-free diarization (gaussian-bic)', () => {
     expect(diarizationErrorRate(reference, hypothesis, { collar: 0.25 }).der).toBeLessThan(0.15);
   });
 
+  it('two_speakers.wav four times over (2 min): still two speakers, whatever the length', async () => {
+    const once = await fixtureSamples(TWO_SPEAKERS);
+    const samples = new Float32Array(once.length * 4);
+    for (let k = 0; k < 4; k++) samples.set(once, k * once.length);
+    const turns = new GaussianBicDiarizer().diarize(samples, vad.detect(samples));
+    // One BIC clustering over the whole recording found 10 (its likelihood ratio grows with the
+    // amount of speech); per 30 s chunk, then linked, 2.
+    expect(new Set(turns.map((t) => t.speaker)).size).toBe(2);
+    expect(turns[turns.length - 1]!.end).toBeGreaterThan(110);
+  });
+
   it('clustering the mfcc-stats embeddings instead finds one speaker there (why this engine exists)', async () => {
     const samples = await fixtureSamples(TWO_SPEAKERS);
     const voice = new MfccVoiceEmbedder();

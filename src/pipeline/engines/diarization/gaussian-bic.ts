@@ -10,8 +10,13 @@ const FIRST_CEPSTRUM = 1;
 /** Short windows keep short turns (two_speakers.wav has 0.4–1 s ones); 3 s windows lost them. */
 const WINDOW_SECONDS = 2;
 const HOP_SECONDS = 1;
-/** Agglomerative clustering is O(n²) per merge: longer recordings cluster an even sample of windows. */
-const MAX_CLUSTERED_WINDOWS = 400;
+/**
+ * Recordings are diarized in chunks of this length, then the chunks' speakers are linked. BIC's
+ * likelihood ratio grows with the amount of speech and its penalty only with the logarithm, so on a
+ * whole long call one voice splits into many (two_speakers.wav repeated 4 times: 10 "speakers");
+ * per chunk the criterion works at the scale it was measured on (30 s fixtures).
+ */
+const CHUNK_SECONDS = 30;
 /** Re-segmentation scores each frame by its neighbours' likelihoods over this span. */
 const SMOOTHING_SECONDS = 1;
 const RESEGMENTATION_PASSES = 2;
@@ -47,30 +52,117 @@ export class GaussianBicDiarizer implements SpeakerDiarizer {
   diarize(samples: Float32Array, speech: SpeechRegion[]): SpeakerTurn[] {
     const frames = mfcc(samples).cepstra.map((c) => c.subarray(FIRST_CEPSTRUM));
     const dim = frames[0]?.length ?? 0;
+    if (dim === 0) return [];
+    const local: LocalSpeaker[] = [];
+    chunksOf(speech, CHUNK_SECONDS).forEach((regions, chunk) => {
+      const speakerOf = this.diarizeChunk(regions, frames, dim);
+      const bySpeaker = new Map<number, number[]>();
+      for (const [i, speaker] of speakerOf) {
+        if (speaker < 0) continue;
+        bySpeaker.set(speaker, [...(bySpeaker.get(speaker) ?? []), i]);
+      }
+      for (const indices of bySpeaker.values())
+        local.push({
+          chunk,
+          frames: indices,
+          stats: FrameStats.of(
+            indices.map((i) => frames[i]!),
+            dim,
+          ),
+        });
+    });
+    const labels = linkSpeakers(local, this.settings.speakerPenalty);
+    const speakerOf: FrameSpeakers = new Map();
+    local.forEach((speaker, k) => {
+      for (const i of speaker.frames) speakerOf.set(i, labels[k]!);
+    });
+    return turnsOf(speakerOf);
+  }
+
+  /** Who spoke when within one chunk: a label per speech frame (labels local to the chunk). */
+  private diarizeChunk(speech: SpeechRegion[], frames: Float64Array[], dim: number): FrameSpeakers {
     const windows = speechWindows(speech, 0.5, { window: WINDOW_SECONDS, hop: HOP_SECONDS });
-    if (windows.length === 0 || dim === 0) return [];
-    const clustered =
-      windows.length > MAX_CLUSTERED_WINDOWS ? evenSample(windows, MAX_CLUSTERED_WINDOWS) : windows;
+    if (windows.length === 0) return new Map();
     const labels = clusterWindows(
-      clustered.map((w) => FrameStats.of(frames.slice(frameIndex(w.start), frameIndex(w.end)), dim)),
+      windows.map((w) => FrameStats.of(frames.slice(frameIndex(w.start), frameIndex(w.end)), dim)),
       this.settings.windowPenalty,
     );
     const speakerOf = labelFramesByNearestWindow(
       speech,
-      clustered.map((w, i) => ({ ...w, speaker: labels[i]! })),
+      windows.map((w, i) => ({ ...w, speaker: labels[i]! })),
       frames.length,
     );
     for (let pass = 0; pass < RESEGMENTATION_PASSES; pass++) resegment(speech, frames, speakerOf, dim);
     mergeAlikeSpeakers(speech, frames, speakerOf, dim, this.settings.speakerPenalty);
-    return turnsOf(speakerOf);
+    return speakerOf;
   }
 }
 
-const frameIndex = (seconds: number) => Math.floor(seconds * FRAMES_PER_SECOND);
+/** One speaker found in one chunk: the frames they were given there. */
+type LocalSpeaker = { chunk: number; frames: number[]; stats: FrameStats };
 
-function evenSample<T>(items: T[], count: number): T[] {
-  return Array.from({ length: count }, (_, k) => items[Math.floor((k * items.length) / count)]!);
+/** Speech regions split at every multiple of `seconds`, grouped by chunk (empty chunks dropped). */
+function chunksOf(speech: SpeechRegion[], seconds: number): SpeechRegion[][] {
+  const chunks = new Map<number, SpeechRegion[]>();
+  for (const region of speech) {
+    for (let k = Math.floor(region.start / seconds); k * seconds < region.end; k++) {
+      const start = Math.max(region.start, k * seconds);
+      const end = Math.min(region.end, (k + 1) * seconds);
+      if (end > start) chunks.set(k, [...(chunks.get(k) ?? []), { start, end }]);
+    }
+  }
+  return [...chunks.entries()].sort((a, b) => a[0] - b[0]).map(([, regions]) => regions);
 }
+
+/**
+ * The chunks' speakers → speakers of the recording: average linkage on the same BIC criterion as
+ * within a chunk (the mean over pairs of chunk speakers, so it stays at the chunk scale however
+ * long the call), never joining two speakers of one chunk (they were told apart there).
+ */
+function linkSpeakers(local: LocalSpeaker[], penalty: number): number[] {
+  const n = local.length;
+  const score = local.map((a, i) => local.map((b, j) => (i < j ? deltaBic(a.stats, b.stats, penalty) : 0)));
+  const pair = (i: number, j: number) => (i < j ? score[i]![j]! : score[j]![i]!);
+  const members = local.map((_, i) => [i]);
+  const chunks = local.map((s) => new Set([s.chunk]));
+  const alive = new Array<boolean>(n).fill(true);
+  const linkage = (a: number[], b: number[]) => {
+    let sum = 0;
+    for (const i of a) for (const j of b) sum += pair(i, j);
+    return sum / (a.length * b.length);
+  };
+  for (;;) {
+    let best = 0;
+    let bi = -1;
+    let bj = -1;
+    for (let i = 0; i < n; i++) {
+      if (!alive[i]) continue;
+      for (let j = i + 1; j < n; j++) {
+        if (!alive[j] || [...chunks[j]!].some((c) => chunks[i]!.has(c))) continue;
+        const s = linkage(members[i]!, members[j]!);
+        if (s < best) {
+          best = s;
+          bi = i;
+          bj = j;
+        }
+      }
+    }
+    if (bi < 0) break;
+    members[bi]!.push(...members[bj]!);
+    for (const c of chunks[bj]!) chunks[bi]!.add(c);
+    alive[bj] = false;
+  }
+  const labels = new Array<number>(n).fill(0);
+  let label = 0;
+  members.forEach((group, k) => {
+    if (!alive[k]) return;
+    for (const i of group) labels[i] = label;
+    label++;
+  });
+  return labels;
+}
+
+const frameIndex = (seconds: number) => Math.floor(seconds * FRAMES_PER_SECOND);
 
 /** Bottom-up: merge the pair with the lowest ΔBIC while it is negative. Returns a label per window. */
 function clusterWindows(windows: FrameStats[], penalty: number): number[] {
