@@ -291,6 +291,21 @@ async function main() {
       `\nWhole speech analysis (VAD + diarization + pocketsphinx) on 3 AMI files: RTF ${((performance.now() - t0) / 1000 / seconds).toFixed(3)}; peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`,
     );
   }
+
+  // 6. An hour-long call's cost (last: it holds an hour of audio, which would inflate the peak RSS
+  // above): the end-to-end recording played 9 times. The speakers found should not grow with it.
+  const hour = endToEnd(
+    Array.from({ length: 9 }, () => [{ name: 'sample', samples: two, turns: twoRef }, ...files]).flat(),
+    reference.regions,
+    10,
+  );
+  const hourRegions = vad.detect(hour.samples);
+  const hourStart = performance.now();
+  const hourTurns = new GaussianBicDiarizer().diarize(hour.samples, hourRegions);
+  const hourSeconds = (performance.now() - hourStart) / 1000;
+  console.log(
+    `\ngaussian-bic, the end-to-end recording played 9 times (${(hour.samples.length / 16_000 / 60).toFixed(0)} min): ${hourSeconds.toFixed(1)} s (RTF ${(hourSeconds / (hour.samples.length / 16_000)).toFixed(4)}), speakers found ${new Set(hourTurns.map((t) => t.speaker)).size}`,
+  );
 }
 
 /** Recordings one after another (after `leadSeconds` of silence), with their RTTM and UEM shifted. */

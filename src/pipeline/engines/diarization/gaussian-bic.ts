@@ -29,20 +29,21 @@ export type GaussianBicSettings = {
 };
 
 /**
- * Measured with bench/speech.ts on two_speakers.wav and the AMI excerpts (sweep in the README):
- * the true two speakers of two_speakers.wav separate for window penalties ≈1.8–3.1; the AMI files,
- * mostly one dominant speaker, want the highest that still splits them.
+ * Measured with bench/speech.ts (sweep in the README): two_speakers.wav's two voices are found for
+ * every window penalty in 1.8–2.8 with speaker penalties 1.6–2.2 (one voice again at 2.4, or a window
+ * penalty of 3.2); the AMI excerpts, mostly one dominant speaker, prefer higher penalties.
  */
 export const GAUSSIAN_BIC_DEFAULTS: GaussianBicSettings = { windowPenalty: 2.2, speakerPenalty: 2.0 };
 
 /**
- * Training-free diarization (no model to download), the classic way: each speech window is a
- * full-covariance Gaussian over its MFCC frames; windows are merged bottom-up while the Bayesian
- * information criterion says one Gaussian explains two clusters better than two; then every 10 ms
- * frame is re-assigned to the speaker whose Gaussian explains it and its neighbours best (turn
- * boundaries land where the voice changes, not on the window grid), and re-segmented speakers the
- * criterion no longer tells apart are merged. On two voices that the cosine of MFCC statistics
- * could not tell apart, the likelihood ratio of full covariances could (bench/speech.ts).
+ * Training-free diarization (no model to download), the classic way, per 30 s chunk: each speech
+ * window is a full-covariance Gaussian over its MFCC frames; windows are merged bottom-up while the
+ * Bayesian information criterion says one Gaussian explains two clusters better than two; then
+ * every 10 ms frame is re-assigned to the speaker whose Gaussian explains it and its neighbours
+ * best (turn boundaries land where the voice changes, not on the window grid), and re-segmented
+ * speakers the criterion no longer tells apart are merged. The chunks' speakers are then linked
+ * across the recording. On two voices that the cosine of MFCC statistics could not tell apart, the
+ * likelihood ratio of full covariances could (bench/speech.ts).
  */
 export class GaussianBicDiarizer implements SpeakerDiarizer {
   readonly name = 'gaussian-bic';
@@ -53,24 +54,9 @@ export class GaussianBicDiarizer implements SpeakerDiarizer {
     const frames = mfcc(samples).cepstra.map((c) => c.subarray(FIRST_CEPSTRUM));
     const dim = frames[0]?.length ?? 0;
     if (dim === 0) return [];
-    const local: LocalSpeaker[] = [];
-    chunksOf(speech, CHUNK_SECONDS).forEach((regions, chunk) => {
-      const speakerOf = this.diarizeChunk(regions, frames, dim);
-      const bySpeaker = new Map<number, number[]>();
-      for (const [i, speaker] of speakerOf) {
-        if (speaker < 0) continue;
-        bySpeaker.set(speaker, [...(bySpeaker.get(speaker) ?? []), i]);
-      }
-      for (const indices of bySpeaker.values())
-        local.push({
-          chunk,
-          frames: indices,
-          stats: FrameStats.of(
-            indices.map((i) => frames[i]!),
-            dim,
-          ),
-        });
-    });
+    const local = chunksOf(speech, CHUNK_SECONDS).flatMap((regions, chunk) =>
+      localSpeakers(chunk, this.diarizeChunk(regions, frames, dim), frames, dim),
+    );
     const labels = linkSpeakers(local, this.settings.speakerPenalty);
     const speakerOf: FrameSpeakers = new Map();
     local.forEach((speaker, k) => {
@@ -100,6 +86,29 @@ export class GaussianBicDiarizer implements SpeakerDiarizer {
 
 /** One speaker found in one chunk: the frames they were given there. */
 type LocalSpeaker = { chunk: number; frames: number[]; stats: FrameStats };
+
+function localSpeakers(
+  chunk: number,
+  speakerOf: FrameSpeakers,
+  frames: Float64Array[],
+  dim: number,
+): LocalSpeaker[] {
+  const bySpeaker = new Map<number, number[]>();
+  for (const [i, speaker] of speakerOf) {
+    if (speaker < 0) continue;
+    const indices = bySpeaker.get(speaker);
+    if (indices) indices.push(i);
+    else bySpeaker.set(speaker, [i]);
+  }
+  return [...bySpeaker.values()].map((indices) => ({
+    chunk,
+    frames: indices,
+    stats: FrameStats.of(
+      indices.map((i) => frames[i]!),
+      dim,
+    ),
+  }));
+}
 
 /** Speech regions split at every multiple of `seconds`, grouped by chunk (empty chunks dropped). */
 function chunksOf(speech: SpeechRegion[], seconds: number): SpeechRegion[][] {
