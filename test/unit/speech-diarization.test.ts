@@ -120,6 +120,15 @@ describe('training-free diarization (gaussian-bic)', () => {
     expect(createDiarizer({ ...settings, voiceEngine: 'mfcc' })).toBeInstanceOf(GaussianBicDiarizer);
     expect(diarizationStatus({ ...settings, voiceEngine: 'sherpa' }).name).toBe('clustering');
   });
+
+  it('DIARIZATION_PENALTY_SCALE scales both penalties: at 2 two_speakers.wav is one voice again', async () => {
+    const samples = await fixtureSamples(TWO_SPEAKERS);
+    const settings = speechSettings(loadConfig({ VOICE_ENGINE: 'mfcc', DIARIZATION_PENALTY_SCALE: '2' }));
+    expect(settings.diarizationPenaltyScale).toBe(2);
+    const turns = createDiarizer(settings)!.diarize(samples, vad.detect(samples));
+    expect(new Set(turns.map((t) => t.speaker)).size).toBe(1);
+    expect(() => loadConfig({ DIARIZATION_PENALTY_SCALE: '0' })).toThrow();
+  });
 });
 
 describe('full-covariance Gaussian statistics', () => {

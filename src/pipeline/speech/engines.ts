@@ -5,7 +5,7 @@ import { PocketsphinxRecognizer, pocketsphinxStatus } from '../engines/asr/pocke
 import { SherpaRecognizer, sherpaAsrStatus } from '../engines/asr/sherpa.js';
 import { WhisperRecognizer, whisperStatus } from '../engines/asr/whisper.js';
 import type { SpeakerDiarizer } from '../engines/diarization/diarization.js';
-import { GaussianBicDiarizer } from '../engines/diarization/gaussian-bic.js';
+import { GAUSSIAN_BIC_DEFAULTS, GaussianBicDiarizer } from '../engines/diarization/gaussian-bic.js';
 import { SherpaDiarizer, sherpaDiarizationStatus } from '../engines/diarization/sherpa.js';
 import { SileroVad, sileroModelPath, sileroStatus } from '../engines/vad/silero.js';
 import type { VoiceActivityDetector } from '../engines/vad/vad.js';
@@ -107,7 +107,10 @@ export function createDiarizer(s: SpeechSettings): SpeakerDiarizer | undefined {
     case 'sherpa':
       return new SherpaDiarizer(diarizationSettings(s));
     case 'gaussian-bic':
-      return new GaussianBicDiarizer();
+      return new GaussianBicDiarizer({
+        windowPenalty: GAUSSIAN_BIC_DEFAULTS.windowPenalty * s.diarizationPenaltyScale,
+        speakerPenalty: GAUSSIAN_BIC_DEFAULTS.speakerPenalty * s.diarizationPenaltyScale,
+      });
     default:
       return undefined;
   }
