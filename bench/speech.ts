@@ -14,11 +14,18 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../src/infra/config/config.js';
+import type { SpeakerDiarizer } from '../src/pipeline/engines/diarization/diarization.js';
+import { GaussianBicDiarizer } from '../src/pipeline/engines/diarization/gaussian-bic.js';
 import { bundledSileroModelPath, SileroVad } from '../src/pipeline/engines/vad/silero.js';
 import { MfccVoiceEmbedder } from '../src/pipeline/engines/voice/mfcc.js';
 import { analyseSpeech } from '../src/pipeline/speech/analyse.js';
-import { diarizationErrorRate, parseRttm, type SpeakerTurn } from '../src/pipeline/speech/der.js';
-import { cosine } from '../src/pipeline/speech/diarize.js';
+import {
+  diarizationErrorRate,
+  parseRttm,
+  type ScoredRegion,
+  type SpeakerTurn,
+} from '../src/pipeline/speech/der.js';
+import { cosine, diarize } from '../src/pipeline/speech/diarize.js';
 import { asrStatus, createRecognizer, speechSettings } from '../src/pipeline/speech/engines.js';
 import { amiFiles, amiReference, samplesOf, soloSpans } from '../test/helpers/ami.js';
 import { FIXTURES, JFK, TWO_SPEAKERS } from '../test/helpers/fixtures.js';
@@ -169,53 +176,101 @@ async function main() {
     `at the match threshold ${t}: same speaker accepted ${same.filter((s) => s >= t).length}/${same.length} (${pct(same.filter((s) => s >= t).length / same.length)}), different speakers accepted ${different.filter((s) => s >= t).length}/${different.length} (${pct(different.filter((s) => s >= t).length / different.length)})`,
   );
 
-  // 4. Diarization (clustering of VAD windows, no ASR).
+  // 4. Diarization (no ASR): the training-free default, and clustering of the mfcc embeddings
+  // (what recorded calls used before it) for comparison.
   const reference = amiReference();
-  const hypothesis: SpeakerTurn[] = [];
-  let diarMs = 0;
-  const counts: string[] = [];
-  for (const f of files) {
-    const t0 = performance.now();
-    const a = await analyseSpeech(f.samples, {
+  const der = (r: ReturnType<typeof diarizationErrorRate>) =>
+    `DER ${pct(r.der)} (missed ${pct(r.missed / r.total)}, false alarm ${pct(r.falseAlarm / r.total)}, confusion ${pct(r.confusion / r.total)})`;
+  const diarizers: [string, SpeakerDiarizer | undefined][] = [
+    ['gaussian-bic (default: BIC clustering of MFCC Gaussians + re-segmentation)', new GaussianBicDiarizer()],
+    ['clustering of mfcc-stats embeddings (cosine, average linkage)', undefined],
+  ];
+  for (const [label, diarizer] of diarizers) {
+    const hypothesis: SpeakerTurn[] = [];
+    let diarMs = 0;
+    const counts: string[] = [];
+    for (const f of files) {
+      const t0 = performance.now();
+      const a = await analyseSpeech(f.samples, {
+        vad,
+        asr: undefined,
+        voice,
+        diarizer,
+        clusterThreshold: voice.clusterThreshold,
+      });
+      diarMs += performance.now() - t0;
+      counts.push(`${f.name}:${a.speakers.length}/${new Set(f.turns.map((x) => x.speaker)).size}`);
+      hypothesis.push(
+        ...a.turns.map((x) => ({ file: f.name, start: x.start, end: x.end, speaker: String(x.speaker) })),
+      );
+    }
+    const amiDer = diarizationErrorRate(
+      reference.turns.filter((r) => files.some((f) => f.name === r.file)),
+      hypothesis,
+      { collar: 0.25, regions: reference.regions },
+    );
+    const twoAnalysis = await analyseSpeech(two, {
       vad,
       asr: undefined,
       voice,
+      diarizer,
       clusterThreshold: voice.clusterThreshold,
     });
-    diarMs += performance.now() - t0;
-    counts.push(`${f.name}:${a.speakers.length}/${new Set(f.turns.map((x) => x.speaker)).size}`);
-    hypothesis.push(
-      ...a.turns.map((x) => ({ file: f.name, start: x.start, end: x.end, speaker: String(x.speaker) })),
+    const twoDer = diarizationErrorRate(
+      twoRef,
+      twoAnalysis.turns.map((x) => ({
+        file: 'sample',
+        start: x.start,
+        end: x.end,
+        speaker: String(x.speaker),
+      })),
+      { collar: 0.25 },
+    );
+    console.log(`\nDiarization, silero VAD + ${label}; NIST DER, collar 0.25 s`);
+    console.log(
+      `AMI (${files.length} files)       ${der(amiDer)}; RTF ${(diarMs / 1000 / amiSeconds).toFixed(3)}`,
+    );
+    console.log(`two_speakers.wav     ${der(twoDer)}; speakers found ${twoAnalysis.speakers.length}/2`);
+    console.log(`speakers found/true per AMI file: ${counts.join(' ')}`);
+  }
+
+  // What DER the AMI set gives with no speaker distinction at all (most excerpts have one dominant
+  // speaker): the reference point both methods must be read against.
+  const oneSpeaker = files.flatMap((f) =>
+    vad.detect(f.samples).map((r) => ({ file: f.name, start: r.start, end: r.end, speaker: 'one' })),
+  );
+  console.log(
+    `\nEvery VAD region one speaker (reference point): AMI ${der(
+      diarizationErrorRate(
+        reference.turns.filter((r) => files.some((f) => f.name === r.file)),
+        oneSpeaker,
+        { collar: 0.25, regions: reference.regions },
+      ),
+    )}`,
+  );
+
+  // 4b. A longer recording: all 14 fixtures end to end after 10 s of silence (so the diarizer's
+  // 30 s chunks straddle files), where several AMI speakers recur across files.
+  const long = endToEnd([{ name: 'sample', samples: two, turns: twoRef }, ...files], reference.regions, 10);
+  const longRegions = vad.detect(long.samples);
+  console.log(
+    `\nDiarization of the fixtures end to end (${(long.samples.length / 16_000 / 60).toFixed(1)} min, ${new Set(long.turns.map((t) => t.speaker)).size} speakers, several in more than one file)`,
+  );
+  for (const [label, diarizer] of diarizers) {
+    const t0 = performance.now();
+    const turns = diarizer
+      ? diarizer.diarize(long.samples, longRegions)
+      : diarize(long.samples, longRegions, voice, voice.clusterThreshold).turns;
+    const seconds = (performance.now() - t0) / 1000;
+    const result = diarizationErrorRate(
+      long.turns,
+      turns.map((t) => ({ file: 'long', start: t.start, end: t.end, speaker: String(t.speaker) })),
+      { collar: 0.25, regions: long.regions },
+    );
+    console.log(
+      `${label.split(' ')[0]!.padEnd(20)} ${der(result)}; speakers found ${new Set(turns.map((t) => t.speaker)).size}; RTF ${(seconds / (long.samples.length / 16_000)).toFixed(4)}`,
     );
   }
-  const amiDer = diarizationErrorRate(
-    reference.turns.filter((r) => files.some((f) => f.name === r.file)),
-    hypothesis,
-    { collar: 0.25, regions: reference.regions },
-  );
-  const twoAnalysis = await analyseSpeech(two, {
-    vad,
-    asr: undefined,
-    voice,
-    clusterThreshold: voice.clusterThreshold,
-  });
-  const twoDer = diarizationErrorRate(
-    twoRef,
-    twoAnalysis.turns.map((x) => ({
-      file: 'sample',
-      start: x.start,
-      end: x.end,
-      speaker: String(x.speaker),
-    })),
-  );
-  const der = (r: typeof amiDer) =>
-    `DER ${pct(r.der)} (missed ${pct(r.missed / r.total)}, false alarm ${pct(r.falseAlarm / r.total)}, confusion ${pct(r.confusion / r.total)})`;
-  console.log('\nDiarization (silero VAD + clustering of mfcc embeddings; NIST DER, collar 0.25 s)');
-  console.log(
-    `AMI (${files.length} files)       ${der(amiDer)}; RTF ${(diarMs / 1000 / amiSeconds).toFixed(3)}`,
-  );
-  console.log(`two_speakers.wav     ${der(twoDer)}; speakers found ${twoAnalysis.speakers.length}/2`);
-  console.log(`speakers found/true per AMI file: ${counts.join(' ')}`);
 
   // 5. The whole stage's analysis (VAD + diarization + pocketsphinx) on AMI.
   const settings = speechSettings(loadConfig());
@@ -223,13 +278,57 @@ async function main() {
     const asr = createRecognizer({ ...settings, asrEngine: 'pocketsphinx' })!;
     const t0 = performance.now();
     for (const f of files.slice(0, 3)) {
-      await analyseSpeech(f.samples, { vad, asr, voice, clusterThreshold: voice.clusterThreshold });
+      await analyseSpeech(f.samples, {
+        vad,
+        asr,
+        voice,
+        diarizer: new GaussianBicDiarizer(),
+        clusterThreshold: voice.clusterThreshold,
+      });
     }
     const seconds = files.slice(0, 3).reduce((s, f) => s + f.samples.length / 16_000, 0);
     console.log(
       `\nWhole speech analysis (VAD + diarization + pocketsphinx) on 3 AMI files: RTF ${((performance.now() - t0) / 1000 / seconds).toFixed(3)}; peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`,
     );
   }
+
+  // 6. An hour-long call's cost (last: it holds an hour of audio, which would inflate the peak RSS
+  // above): the end-to-end recording played 9 times. The speakers found should not grow with it.
+  const hour = endToEnd(
+    Array.from({ length: 9 }, () => [{ name: 'sample', samples: two, turns: twoRef }, ...files]).flat(),
+    reference.regions,
+    10,
+  );
+  const hourRegions = vad.detect(hour.samples);
+  const hourStart = performance.now();
+  const hourTurns = new GaussianBicDiarizer().diarize(hour.samples, hourRegions);
+  const hourSeconds = (performance.now() - hourStart) / 1000;
+  console.log(
+    `\ngaussian-bic, the end-to-end recording played 9 times (${(hour.samples.length / 16_000 / 60).toFixed(0)} min): ${hourSeconds.toFixed(1)} s (RTF ${(hourSeconds / (hour.samples.length / 16_000)).toFixed(4)}), speakers found ${new Set(hourTurns.map((t) => t.speaker)).size}`,
+  );
+}
+
+/** Recordings one after another (after `leadSeconds` of silence), with their RTTM and UEM shifted. */
+function endToEnd(
+  recordings: { name: string; samples: Float32Array; turns: SpeakerTurn[] }[],
+  scored: ScoredRegion[],
+  leadSeconds: number,
+) {
+  const samples = new Float32Array(
+    leadSeconds * 16_000 + recordings.reduce((n, r) => n + r.samples.length, 0),
+  );
+  const turns: SpeakerTurn[] = [];
+  const regions: ScoredRegion[] = [];
+  let offset = leadSeconds;
+  for (const r of recordings) {
+    samples.set(r.samples, offset * 16_000);
+    const seconds = r.samples.length / 16_000;
+    for (const t of r.turns) turns.push({ ...t, file: 'long', start: t.start + offset, end: t.end + offset });
+    const uem = scored.find((u) => u.file === r.name) ?? { start: 0, end: seconds };
+    regions.push({ file: 'long', start: uem.start + offset, end: uem.end + offset });
+    offset += seconds;
+  }
+  return { samples, turns, regions };
 }
 
 const childIndex = process.argv.indexOf('--asr-child');

@@ -99,7 +99,7 @@ describe('health', () => {
       asr: { name: 'pocketsphinx', available: true },
       vad: { name: 'silero', available: true },
       voice: { name: 'mfcc', available: true },
-      diarization: { name: 'clustering', available: true },
+      diarization: { name: 'gaussian-bic', available: true },
     });
   });
 });
@@ -169,6 +169,10 @@ describe('the speech stage', () => {
         expect(s.speaker.voice_signature_id).toEqual(expect.any(Number));
         expect(s.speaker.relationship_id).toBeNull();
       }
+      // Two people talk, so two (unknown) voices: the training-free diarizer tells them apart.
+      const speakers = new Set(detail.segments.map((s: any) => s.speaker.voice_signature_id));
+      expect(speakers.size).toBe(2);
+      expect((await user.get('/api/signatures/voices/?unassigned=true')).body.count).toBe(2);
       const voiceId: number = detail.segments[0].speaker.voice_signature_id;
       const ann = (await user.post('/api/relationships/', { name: 'Ann', relationship_type: 'FRIEND' })).body
         .id;

@@ -178,6 +178,9 @@ const envSchema = z.object({
   VOICE_MATCH_THRESHOLD: z.coerce.number().min(-1).max(1).optional(),
   /** Worker threads running speech inference off the event loop. */
   SPEECH_THREADS: positiveInt.max(16).default(1),
+  // --- Diarization without a model (gaussian-bic) ----------------------------------------------
+  /** Multiplies gaussian-bic's measured BIC penalties: above 1 finds fewer speakers, below 1 more. */
+  DIARIZATION_PENALTY_SCALE: z.coerce.number().positive().max(10).default(1),
   // --- Faces (engine, enrolment, identification) ------------------------------------------------
   /** false: recorded calls skip the faces stage and enrolment answers 503 (no face models loaded). */
   FACE_RECOGNITION_ENABLED: envBoolean.default(true),
@@ -289,6 +292,7 @@ export type SpeechConfig = {
   modelsMirrorUrl: string | undefined;
   voiceMatchThreshold: number | undefined;
   threads: number;
+  diarizationPenaltyScale: number;
 };
 
 export class ConfigError extends Error {
@@ -423,5 +427,6 @@ function speechConfig(e: z.infer<typeof envSchema>, modelsDir: string): SpeechCo
     modelsMirrorUrl: e.MODELS_MIRROR_URL,
     voiceMatchThreshold: e.VOICE_MATCH_THRESHOLD,
     threads: e.SPEECH_THREADS,
+    diarizationPenaltyScale: e.DIARIZATION_PENALTY_SCALE,
   };
 }

@@ -58,7 +58,7 @@ export async function analyseSpeech(
   const regions = engines.vad ? engines.vad.detect(samples) : [{ start: 0, end: durationSeconds }];
   onProgress(0.1);
   const turns = engines.diarizer
-    ? engines.diarizer.diarize(samples)
+    ? engines.diarizer.diarize(samples, regions)
     : diarize(samples, regions, engines.voice, engines.clusterThreshold).turns;
   const speakers = speakerEmbeddings(samples, turns, engines.voice);
   onProgress(0.3);

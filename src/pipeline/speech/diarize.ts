@@ -24,17 +24,21 @@ export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 /** Speech windows inside the VAD regions; a region shorter than a window is one window. */
-export function speechWindows(regions: SpeechRegion[], minSeconds: number): SpeechRegion[] {
+export function speechWindows(
+  regions: SpeechRegion[],
+  minSeconds: number,
+  { window, hop } = { window: WINDOW_SECONDS, hop: HOP_SECONDS },
+): SpeechRegion[] {
   const windows: SpeechRegion[] = [];
   for (const region of regions) {
     const length = region.end - region.start;
     if (length < minSeconds) continue;
-    if (length <= WINDOW_SECONDS + HOP_SECONDS / 2) {
+    if (length <= window + hop / 2) {
       windows.push(region);
       continue;
     }
-    for (let start = region.start; start < region.end - HOP_SECONDS / 2; start += HOP_SECONDS) {
-      const end = Math.min(region.end, start + WINDOW_SECONDS);
+    for (let start = region.start; start < region.end - hop / 2; start += hop) {
+      const end = Math.min(region.end, start + window);
       if (end - start < minSeconds) break;
       windows.push({ start, end });
     }

@@ -5,6 +5,7 @@ import { PocketsphinxRecognizer, pocketsphinxStatus } from '../engines/asr/pocke
 import { SherpaRecognizer, sherpaAsrStatus } from '../engines/asr/sherpa.js';
 import { WhisperRecognizer, whisperStatus } from '../engines/asr/whisper.js';
 import type { SpeakerDiarizer } from '../engines/diarization/diarization.js';
+import { GAUSSIAN_BIC_DEFAULTS, GaussianBicDiarizer } from '../engines/diarization/gaussian-bic.js';
 import { SherpaDiarizer, sherpaDiarizationStatus } from '../engines/diarization/sherpa.js';
 import { SileroVad, sileroModelPath, sileroStatus } from '../engines/vad/silero.js';
 import type { VoiceActivityDetector } from '../engines/vad/vad.js';
@@ -72,14 +73,23 @@ export function voiceStatus(s: SpeechSettings): EngineStatus {
   };
 }
 
-/** sherpa-onnx diarization when its two models are there; else Rapport's own clustering. */
+/**
+ * sherpa-onnx diarization when its two models are there; else with a neural voice model, clustering
+ * of its embeddings; else the training-free Gaussian/BIC diarizer.
+ */
 export function diarizationStatus(s: SpeechSettings): EngineStatus {
   const sherpa = sherpaDiarizationStatus(diarizationSettings(s));
   if (sherpa.available) return sherpa;
+  if (voiceStatus(s).name === 'sherpa')
+    return {
+      name: 'clustering',
+      available: true,
+      reason: `Clustering of voice embeddings over VAD windows (${sherpa.reason})`,
+    };
   return {
-    name: 'clustering',
+    name: 'gaussian-bic',
     available: true,
-    reason: `Clustering of voice embeddings over VAD windows (${sherpa.reason})`,
+    reason: `Training-free: BIC clustering of full-covariance MFCC Gaussians over VAD windows, then re-segmentation (${sherpa.reason})`,
   };
 }
 
@@ -91,8 +101,19 @@ function diarizationSettings(s: SpeechSettings) {
   };
 }
 
+/** The diarization engine; undefined: cluster the voice engine's embeddings (src/pipeline/speech/diarize.ts). */
 export function createDiarizer(s: SpeechSettings): SpeakerDiarizer | undefined {
-  return diarizationStatus(s).name === 'sherpa' ? new SherpaDiarizer(diarizationSettings(s)) : undefined;
+  switch (diarizationStatus(s).name) {
+    case 'sherpa':
+      return new SherpaDiarizer(diarizationSettings(s));
+    case 'gaussian-bic':
+      return new GaussianBicDiarizer({
+        windowPenalty: GAUSSIAN_BIC_DEFAULTS.windowPenalty * s.diarizationPenaltyScale,
+        speakerPenalty: GAUSSIAN_BIC_DEFAULTS.speakerPenalty * s.diarizationPenaltyScale,
+      });
+    default:
+      return undefined;
+  }
 }
 
 export function speechEngineStatus(config: AppConfig) {
