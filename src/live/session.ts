@@ -236,7 +236,10 @@ export class LiveSession {
     this.queue = this.queue.then(() => {
       const call = this.call;
       if (call && !call.ended && call.isAttached(this.sender)) {
-        this.log.info({ interaction: call.interactionId }, 'live socket closed without call_end: grace period');
+        this.log.info(
+          { interaction: call.interactionId },
+          'live socket closed without call_end: grace period',
+        );
         this.deps.registry.orphan(call);
       }
     });
