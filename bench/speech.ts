@@ -10,7 +10,8 @@
  *  - live-call transcription (pocketsphinx streamed through the live transcriber, as fast as it
  *    goes) beside recorded-call transcription of the same audio, per live decoding setting:
  *    WER on jfk.flac (the one fixture with a transcript) at three loudnesses, and how far live
- *    text is from recorded text on two_speakers.wav and two AMI excerpts (no transcripts there).
+ *    text is from recorded text on two_speakers.wav, the video clip and two AMI excerpts (no
+ *    transcripts there), and the live decoding's CPU time per second of all that audio.
  *    `npm run bench:speech -- --live-only` runs this section alone.
  * Figures are noisy on a shared machine: compare runs on the same machine only.
  */
@@ -32,7 +33,7 @@ import { cosine, slice } from '../src/pipeline/speech/diarize.js';
 import { asrStatus, createRecognizer, speechSettings } from '../src/pipeline/speech/engines.js';
 import { LiveTranscriber } from '../src/pipeline/speech/live-transcriber.js';
 import { amiFiles, amiReference, samplesOf, soloSpans } from '../test/helpers/ami.js';
-import { FIXTURES, JFK, TWO_SPEAKERS } from '../test/helpers/fixtures.js';
+import { CLIP, FIXTURES, JFK, TWO_SPEAKERS } from '../test/helpers/fixtures.js';
 import { fixtureSamples, JFK_TRANSCRIPT, wordErrorRate } from '../test/helpers/speech.js';
 
 const ENGINES = ['pocketsphinx', 'whisper', 'sherpa', 'openai'] as const;
@@ -313,6 +314,8 @@ async function liveAccuracy() {
       transcript: JFK_TRANSCRIPT,
     })),
     { name: 'two_speakers', samples: await fixtureSamples(TWO_SPEAKERS) },
+    // What bench:live streams: singing and talk over music, no pause (cut every ≤ 6 s).
+    { name: 'hamilton clip', samples: await fixtureSamples(CLIP) },
     ...ami
       .filter((f) => ['dev00', 'tst00'].includes(f.name))
       .map((f) => ({ name: f.name, samples: f.samples })),
