@@ -6,7 +6,13 @@
  *  - voice identification across AMI files (enrol from one file's solo speech, identify in the
  *    others), and the match threshold's true/false accept rates;
  *  - diarization error rate (NIST definition, 0.25 s collar, src/pipeline/speech/der.ts) on the
- *    AMI set and two_speakers.wav.
+ *    AMI set and two_speakers.wav;
+ *  - live-call transcription (pocketsphinx streamed through the live transcriber, as fast as it
+ *    goes) beside recorded-call transcription of the same audio, per live decoding setting:
+ *    WER on jfk.flac (the one fixture with a transcript) at three loudnesses, and how far live
+ *    text is from recorded text on two_speakers.wav, the video clip and two AMI excerpts (no
+ *    transcripts there), and the live decoding's CPU time per second of all that audio.
+ *    `npm run bench:speech -- --live-only` runs this section alone.
  * Figures are noisy on a shared machine: compare runs on the same machine only.
  */
 import { fork } from 'node:child_process';
@@ -14,21 +20,27 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../src/infra/config/config.js';
+import {
+  LIVE_DECODING,
+  type LiveDecoding,
+  PocketsphinxRecognizer,
+} from '../src/pipeline/engines/asr/pocketsphinx.js';
 import type { SpeakerDiarizer } from '../src/pipeline/engines/diarization/diarization.js';
 import { GaussianBicDiarizer } from '../src/pipeline/engines/diarization/gaussian-bic.js';
 import { bundledSileroModelPath, SileroVad } from '../src/pipeline/engines/vad/silero.js';
 import { MfccVoiceEmbedder } from '../src/pipeline/engines/voice/mfcc.js';
-import { analyseSpeech } from '../src/pipeline/speech/analyse.js';
+import { analyseSpeech, recognitionChunks } from '../src/pipeline/speech/analyse.js';
 import {
   diarizationErrorRate,
   parseRttm,
   type ScoredRegion,
   type SpeakerTurn,
 } from '../src/pipeline/speech/der.js';
-import { cosine, diarize } from '../src/pipeline/speech/diarize.js';
+import { cosine, diarize, slice } from '../src/pipeline/speech/diarize.js';
 import { asrStatus, createRecognizer, speechSettings } from '../src/pipeline/speech/engines.js';
+import { LiveTranscriber } from '../src/pipeline/speech/live-transcriber.js';
 import { amiFiles, amiReference, samplesOf, soloSpans } from '../test/helpers/ami.js';
-import { FIXTURES, JFK, TWO_SPEAKERS } from '../test/helpers/fixtures.js';
+import { CLIP, FIXTURES, JFK, TWO_SPEAKERS } from '../test/helpers/fixtures.js';
 import { fixtureSamples, JFK_TRANSCRIPT, wordErrorRate } from '../test/helpers/speech.js';
 
 const ENGINES = ['pocketsphinx', 'whisper', 'sherpa', 'openai'] as const;
@@ -306,6 +318,9 @@ async function main() {
   console.log(
     `\ngaussian-bic, the end-to-end recording played 9 times (${(hour.samples.length / 16_000 / 60).toFixed(0)} min): ${hourSeconds.toFixed(1)} s (RTF ${(hourSeconds / (hour.samples.length / 16_000)).toFixed(4)}), speakers found ${new Set(hourTurns.map((t) => t.speaker)).size}`,
   );
+
+  // 7. Live calls' transcription beside recorded calls'.
+  await liveAccuracy();
 }
 
 /** Recordings one after another (after `leadSeconds` of silence), with their RTTM and UEM shifted. */
@@ -331,8 +346,122 @@ function endToEnd(
   return { samples, turns, regions };
 }
 
+type LiveInput = { name: string; samples: Float32Array; transcript?: string };
+
+/** Recorded-call transcription: VAD regions joined into chunks, each decoded whole (analyse.ts). */
+async function recordedText(recognizer: PocketsphinxRecognizer, vad: SileroVad, samples: Float32Array) {
+  const words: string[] = [];
+  for (const chunk of recognitionChunks(vad.detect(samples), samples.length / 16_000))
+    for (const segment of await recognizer.transcribe(slice(samples, chunk))) words.push(segment.text);
+  return words.join(' ');
+}
+
+/** Live-call transcription: the live transcriber (VAD, 200 ms chunks, production options), fed as fast as it goes. */
+async function liveText(recognizer: PocketsphinxRecognizer, vad: SileroVad, samples: Float32Array) {
+  const config = loadConfig();
+  const session = recognizer.openLiveSession();
+  const transcriber = new LiveTranscriber(vad.stream(), session, () => null as never, {
+    partialEverySeconds: config.live.partialIntervalMs / 1000,
+    repeatPartialAfterSeconds: 2,
+    maxUtteranceSeconds: config.live.maxUtteranceSeconds,
+  });
+  const finals: string[] = [];
+  const take = (events: Awaited<ReturnType<LiveTranscriber['push']>>) => {
+    for (const event of events) if (event.kind === 'final') finals.push(event.text);
+  };
+  for (let i = 0; i < samples.length; i += 3200) take(await transcriber.push(samples.subarray(i, i + 3200)));
+  take(await transcriber.flush());
+  transcriber.close();
+  return finals.join(' ');
+}
+
+/** Live decoding settings compared; the first is the default. */
+const LIVE_VARIANTS: { name: string; decoding: LiveDecoding }[] = [
+  {
+    name: `default: maxhmmpf ${LIVE_DECODING.maxActiveHmms}, CMN settles over ${LIVE_DECODING.cmnSettleSeconds} s`,
+    decoding: LIVE_DECODING,
+  },
+  {
+    name: 'before: maxhmmpf 3000, CMN never settles',
+    decoding: { maxActiveHmms: 3000, cmnSettleSeconds: 0 },
+  },
+  { name: 'maxhmmpf 3000, CMN settles over 2 s', decoding: { maxActiveHmms: 3000, cmnSettleSeconds: 2 } },
+  { name: 'maxhmmpf 4000, CMN never settles', decoding: { maxActiveHmms: 4000, cmnSettleSeconds: 0 } },
+  { name: 'maxhmmpf 4000, CMN settles over 1 s', decoding: { maxActiveHmms: 4000, cmnSettleSeconds: 1 } },
+  { name: 'maxhmmpf 4000, CMN settles over 4 s', decoding: { maxActiveHmms: 4000, cmnSettleSeconds: 4 } },
+  {
+    name: 'no search limit, CMN settles over 2 s',
+    decoding: { maxActiveHmms: undefined, cmnSettleSeconds: 2 },
+  },
+];
+
+async function liveAccuracy() {
+  const settings = speechSettings(loadConfig());
+  const pocketsphinx = { library: settings.pocketsphinxLibrary, modelDir: settings.pocketsphinxModelDir };
+  if (!asrStatus({ ...settings, asrEngine: 'pocketsphinx' }).available) {
+    console.log('\nLive transcription: pocketsphinx cannot run here, skipped');
+    return;
+  }
+  const vad = new SileroVad(bundledSileroModelPath()!);
+  const jfk = await fixtureSamples(JFK);
+  const ami = await amiFiles();
+  // jfk.flac peaks at 0.78: louder would clip. Quieter stands for a quieter microphone.
+  const inputs: LiveInput[] = [
+    ...[1, 0.5, 0.25].map((gain) => ({
+      name: `jfk×${gain}`,
+      samples: jfk.map((x) => x * gain),
+      transcript: JFK_TRANSCRIPT,
+    })),
+    { name: 'two_speakers', samples: await fixtureSamples(TWO_SPEAKERS) },
+    // What bench:live streams: singing and talk over music, no pause (cut every ≤ 6 s).
+    { name: 'hamilton clip', samples: await fixtureSamples(CLIP) },
+    ...ami
+      .filter((f) => ['dev00', 'tst00'].includes(f.name))
+      .map((f) => ({ name: f.name, samples: f.samples })),
+  ];
+  const recorder = new PocketsphinxRecognizer(pocketsphinx);
+  const recorded = new Map<string, string>();
+  for (const input of inputs) recorded.set(input.name, await recordedText(recorder, vad, input.samples));
+  recorder.close();
+
+  const header = inputs.map((i) => (i.transcript ? `${i.name} WER` : `${i.name} vs rec.`));
+  console.log(
+    '\nLive-call transcription (pocketsphinx, live transcriber fed as fast as it goes) vs recorded calls',
+  );
+  console.log('WER: against the transcript; "vs rec.": word distance of live text from recorded text');
+  console.log(`| setting | ${header.join(' | ')} | jfk WER (3 loudnesses) | live CPU RTF |`);
+  console.log(`| --- | ${header.map(() => '---:').join(' | ')} | ---: | ---: |`);
+  const jfkWer = (texts: Map<string, string>) => {
+    const scored = inputs.filter((i) => i.transcript);
+    const errors = scored.reduce((n, i) => n + wordErrorRate(i.transcript!, texts.get(i.name)!), 0);
+    return errors / scored.length;
+  };
+  const score = (input: LiveInput, text: string) =>
+    wordErrorRate(input.transcript ?? recorded.get(input.name)!, text);
+  console.log(
+    `| recorded call (whole chunks) | ${inputs.map((i) => (i.transcript ? fixed(score(i, recorded.get(i.name)!)) : '0')).join(' | ')} | ${fixed(jfkWer(recorded))} | — |`,
+  );
+  if (process.env.BENCH_VERBOSE) for (const [name, text] of recorded) console.log(`    ${name}: ${text}`);
+  const seconds = inputs.reduce((n, i) => n + i.samples.length / 16_000, 0);
+  // Unmeasured: the first live decoding of the process pays for loading and compiling.
+  await liveText(new PocketsphinxRecognizer(pocketsphinx), vad, jfk);
+  for (const variant of LIVE_VARIANTS) {
+    const recognizer = new PocketsphinxRecognizer(pocketsphinx, variant.decoding);
+    const texts = new Map<string, string>();
+    const cpu0 = process.cpuUsage();
+    for (const input of inputs) texts.set(input.name, await liveText(recognizer, vad, input.samples));
+    const cpu = process.cpuUsage(cpu0);
+    console.log(
+      `| ${variant.name} | ${inputs.map((i) => fixed(score(i, texts.get(i.name)!))).join(' | ')} | ${fixed(jfkWer(texts))} | ${fixed((cpu.user + cpu.system) / 1e6 / seconds, 3)} |`,
+    );
+    if (process.env.BENCH_VERBOSE) for (const [name, text] of texts) console.log(`    ${name}: ${text}`);
+  }
+}
+
 const childIndex = process.argv.indexOf('--asr-child');
-if (childIndex >= 0) {
+if (process.argv.includes('--live-only')) {
+  await liveAccuracy();
+} else if (childIndex >= 0) {
   const row = await asrChild(process.argv[childIndex + 1] as (typeof ENGINES)[number]);
   process.send?.(row, () => process.exit(0));
 } else {

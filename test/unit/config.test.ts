@@ -66,4 +66,11 @@ describe('loadConfig', () => {
       'https://b.example',
     ]);
   });
+
+  it('live pocketsphinx search limit: 4000 by default, 0 for none, never negative', () => {
+    expect(loadConfig({}).speech.pocketsphinxLiveMaxHmms).toBe(4000);
+    expect(loadConfig({ LIVE_POCKETSPHINX_MAX_HMMS: '3000' }).speech.pocketsphinxLiveMaxHmms).toBe(3000);
+    expect(loadConfig({ LIVE_POCKETSPHINX_MAX_HMMS: '0' }).speech.pocketsphinxLiveMaxHmms).toBeUndefined();
+    expect(() => loadConfig({ LIVE_POCKETSPHINX_MAX_HMMS: '-1' })).toThrow(/LIVE_POCKETSPHINX_MAX_HMMS/);
+  });
 });

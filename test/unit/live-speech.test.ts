@@ -48,7 +48,9 @@ describe('live speech: utterances streamed into the recogniser as they are spoke
     const finals = events.filter((e) => e.kind === 'final');
     const partials = events.filter((e) => e.kind === 'partial');
     expect(finals.length).toBeGreaterThan(0);
-    expect(wordErrorRate(JFK_TEXT, finals.map((f) => f.text).join(' '))).toBeLessThan(0.35);
+    // 0.18 (recorded calls' figure); 0.32 before a call's first utterance was decoded again with
+    // the call's own cepstral means.
+    expect(wordErrorRate(JFK_TEXT, finals.map((f) => f.text).join(' '))).toBeLessThan(0.25);
     for (const final of finals) {
       expect(final.end).toBeGreaterThan(final.start);
       expect(final.kind === 'final' && final.voice?.embedding?.length).toBeGreaterThan(0);
@@ -67,6 +69,27 @@ describe('live speech: utterances streamed into the recogniser as they are spoke
       expect(partial.end).toBeLessThanOrEqual(partial.heardAt + 1e-6);
       expect(partial.end).toBeGreaterThan(partial.heardAt - CHUNK / 16_000 - 1e-6);
     }
+  }, 60_000);
+
+  it("recognises a quiet microphone as well: the decoder settles on the call's own cepstral means", async () => {
+    const engines = loadSpeechEngines(settings);
+    const quiet = (await fixtureSamples(JFK)).map((x) => x * 0.25);
+    const transcriber = new LiveTranscriber(
+      vadStream(),
+      openLiveSession(engines.asr!),
+      (samples) => embedVoice(engines, samples),
+      { ...PARTIALS, maxUtteranceSeconds: 6 },
+    );
+    const events: LiveSpeechEvent[] = [];
+    for (const chunk of chunks(quiet)) events.push(...(await transcriber.push(chunk)));
+    events.push(...(await transcriber.flush()));
+    transcriber.close();
+    const text = events
+      .filter((e) => e.kind === 'final')
+      .map((e) => e.text)
+      .join(' ');
+    // 0.18; 0.55 when the first utterance was decoded with the model's generic means.
+    expect(wordErrorRate(JFK_TEXT, text)).toBeLessThan(0.25);
   }, 60_000);
 
   it('cuts speech that goes on without a pause at a quiet moment near the longest utterance', async () => {
@@ -124,7 +147,7 @@ describe('live speech threads', () => {
         .filter((e) => e.kind === 'final')
         .map((e) => e.text)
         .join(' ');
-      expect(wordErrorRate(JFK_TEXT, text)).toBeLessThan(0.35);
+      expect(wordErrorRate(JFK_TEXT, text)).toBeLessThan(0.25);
       expect(events.some((e) => e.kind === 'partial')).toBe(true);
     }
     expect(calls[0]!.events.filter((e) => e.kind === 'final').map((e) => e.text)).toEqual(

@@ -1,7 +1,7 @@
 import type { AppConfig } from '../../infra/config/config.js';
 import type { EngineStatus, SpeechRecognizer } from '../engines/asr/asr.js';
 import { type OpenAiAsrSettings, OpenAiRecognizer, openAiAsrStatus } from '../engines/asr/openai.js';
-import { PocketsphinxRecognizer, pocketsphinxStatus } from '../engines/asr/pocketsphinx.js';
+import { LIVE_DECODING, PocketsphinxRecognizer, pocketsphinxStatus } from '../engines/asr/pocketsphinx.js';
 import { SherpaRecognizer, sherpaAsrStatus } from '../engines/asr/sherpa.js';
 import { WhisperRecognizer, whisperStatus } from '../engines/asr/whisper.js';
 import type { SpeakerDiarizer } from '../engines/diarization/diarization.js';
@@ -140,7 +140,10 @@ export function createRecognizer(s: SpeechSettings): SpeechRecognizer | undefine
         threads: s.threads,
       });
     case 'pocketsphinx':
-      return new PocketsphinxRecognizer({ library: s.pocketsphinxLibrary, modelDir: s.pocketsphinxModelDir });
+      return new PocketsphinxRecognizer(
+        { library: s.pocketsphinxLibrary, modelDir: s.pocketsphinxModelDir },
+        { ...LIVE_DECODING, maxActiveHmms: s.pocketsphinxLiveMaxHmms },
+      );
     default:
       return undefined;
   }

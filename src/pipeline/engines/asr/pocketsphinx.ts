@@ -12,15 +12,33 @@ import type {
 } from './asr.js';
 
 /**
- * Live decoders keep at most 3000 active HMMs per frame (the default has no limit): measured with
- * the live transcriber, half the CPU (real-time factor 0.48 → 0.22 on the looped fixture clip,
- * 0.27 → 0.13 on jfk.flac) at the same jfk.flac WER (0.32); 2000 and 1500 cost words (0.50, 0.41).
- * Recorded calls keep the full search: they are not racing the clock.
+ * How live calls' decoders search and normalise (recorded calls keep the full search). Measured
+ * with `npm run bench:speech -- --live-only` (jfk.flac at three loudnesses, WER averaged): before,
+ * maxhmmpf 3000 and no settling, 0.35–0.47; settling alone (3000) 0.29; settling with 4000 (or no
+ * limit, at twice the CPU) 0.18, as good as decoding the whole file at once.
  */
-const LIVE_SEARCH_ARGS = ['-maxhmmpf', '3000'];
+export type LiveDecoding = {
+  /**
+   * Most HMMs active per frame (`-maxhmmpf`; undefined: no limit, 1.7–2.2× the CPU of 4000).
+   * 3000 loses words even with settled means (jfk.flac 0.27–0.32); 2000 lost more before (0.50).
+   */
+  maxActiveHmms: number | undefined;
+  /**
+   * Cepstral mean normalisation settles on the call's own audio: until the decoder has heard this
+   * many seconds, an utterance is decoded again from its start once its means are known (0: never).
+   * A streaming decoder subtracts the mean it learnt from the utterances before, so a call's first
+   * utterance would be decoded with the model's generic means (feat.params' `-cmninit`, which
+   * overrides one given on the command line in this pocketsphinx version) — far off for most
+   * microphones and loudnesses (jfk.flac's c0 mean is 64, the model's 41).
+   */
+  cmnSettleSeconds: number;
+};
 
-/** pocketsphinx computes 100 feature frames per second. */
+export const LIVE_DECODING: LiveDecoding = { maxActiveHmms: 4000, cmnSettleSeconds: 2 };
+
+/** pocketsphinx computes 100 feature frames per second (of 16 kHz audio). */
 const FRAMES_PER_SECOND = 100;
+const SAMPLES_PER_FRAME = 160;
 
 export type PocketsphinxSettings = { library: string; modelDir: string };
 
@@ -111,6 +129,16 @@ function openDecoder(settings: PocketsphinxSettings, extraArgs: string[] = []): 
   };
 }
 
+function concatPcm(chunks: Int16Array[]): Int16Array {
+  const all = new Int16Array(chunks.reduce((n, c) => n + c.length, 0));
+  let offset = 0;
+  for (const chunk of chunks) {
+    all.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return all;
+}
+
 function segmentsOf(words: AsrWord[]): AsrSegment[] {
   if (words.length === 0) return [];
   return [
@@ -135,7 +163,10 @@ export class PocketsphinxRecognizer implements SpeechRecognizer {
   private readonly idle: Decoder[] = [];
 
   /** Decoders are loaded on first use: a live-speech thread only ever opens live sessions. */
-  constructor(private readonly settings: PocketsphinxSettings) {}
+  constructor(
+    private readonly settings: PocketsphinxSettings,
+    private readonly live: LiveDecoding = LIVE_DECODING,
+  ) {}
 
   private acquire(): Decoder {
     const decoder = this.idle.pop() ?? openDecoder(this.settings);
@@ -161,20 +192,45 @@ export class PocketsphinxRecognizer implements SpeechRecognizer {
    * the audio with statistics it learns as it goes, which must not carry over from another call.
    */
   openLiveSession(): LiveRecognition {
-    const decoder = openDecoder(this.settings, LIVE_SEARCH_ARGS);
+    const live = this.live;
+    const searchArgs = live.maxActiveHmms === undefined ? [] : ['-maxhmmpf', String(live.maxActiveHmms)];
+    const decoder = openDecoder(this.settings, searchArgs);
+    const settleSamples = live.cmnSettleSeconds * FRAMES_PER_SECOND * SAMPLES_PER_FRAME;
+    /** Samples the decoder's means were learnt from (utterances ended). */
+    let learnt = 0;
     let closed = false;
     return {
       openUtterance(): UtteranceStream {
         decoder.start();
         let open = true;
+        /** The utterance so far, while its decoding may be redone with settled means. */
+        let kept: Int16Array[] | undefined = learnt < settleSamples ? [] : undefined;
+        let keptSamples = 0;
+        /** Ending an utterance updates the means from its audio: it is then decoded again with them. */
+        const decodeAgain = () => {
+          decoder.end();
+          learnt += keptSamples;
+          decoder.start();
+          decoder.process(concatPcm(kept ?? []), false);
+        };
         return {
           accept: (samples) => {
-            if (open) decoder.process(pcm16FromFloat(samples), false);
+            if (!open) return;
+            const pcm = pcm16FromFloat(samples);
+            decoder.process(pcm, false);
+            if (!kept) return;
+            kept.push(pcm);
+            keptSamples += pcm.length;
+            if (learnt + keptSamples >= settleSamples) {
+              decodeAgain();
+              kept = undefined;
+            }
           },
           partial: () => (open ? decoder.hypothesis() : undefined),
           finish: async () => {
             if (!open) return [];
             open = false;
+            if (kept && keptSamples > 0) decodeAgain();
             decoder.end();
             return segmentsOf(decoder.words());
           },
