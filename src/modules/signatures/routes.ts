@@ -6,7 +6,7 @@ import type { SignatureKind, SignatureRow } from './repository.js';
 import { assignBody, faceSignatureOut, signatureListQuery, voiceSignatureOut } from './schemas.js';
 import type { SignaturesService } from './service.js';
 
-export function toSignatureOut(row: SignatureRow) {
+function toSignatureOut(row: SignatureRow) {
   return {
     id: row.id,
     relationship: row.relationshipId,

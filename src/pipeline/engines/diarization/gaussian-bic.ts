@@ -161,6 +161,11 @@ function linkSpeakers(local: LocalSpeaker[], penalty: number): number[] {
     for (const c of chunks[bj]!) chunks[bi]!.add(c);
     alive[bj] = false;
   }
+  return labelsOf(members, alive, n);
+}
+
+/** Clusters (the surviving groups of members) → a label per item, 0, 1, … in group order. */
+function labelsOf(members: number[][], alive: boolean[], n: number): number[] {
   const labels = new Array<number>(n).fill(0);
   let label = 0;
   members.forEach((group, k) => {
@@ -205,14 +210,7 @@ function clusterWindows(windows: FrameStats[], penalty: number): number[] {
       else score[bi]![k] = s;
     }
   }
-  const labels = new Array<number>(n).fill(0);
-  let label = 0;
-  members.forEach((group, k) => {
-    if (!alive[k]) return;
-    for (const i of group) labels[i] = label;
-    label++;
-  });
-  return labels;
+  return labelsOf(members, alive, n);
 }
 
 /** Speech frames without a label yet are −1; frames outside speech are absent. */
