@@ -230,7 +230,8 @@ describe('the live-call page with a fake camera and microphone', () => {
     expect(
       await thumbnails.first().evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0),
     ).toBe(true);
-    const first = newcomers.getByRole('form').first();
+    // A face's form (a new voice may have been announced before any face).
+    const first = newcomers.getByRole('form', { name: /^Who is face \d+\?$/ }).first();
     const face = ((await first.getAttribute('aria-label')) ?? '').match(/face (\d+)/)?.[1];
     expect(face).toBeDefined();
     await first.getByLabel('A new person').check();
